@@ -1,0 +1,190 @@
+"""The `known-issue` command line: ingest, lookup, eval, check and serve.
+
+Settings come from the environment (config.py) and are overridden by flags.
+A problem the user can fix prints one line naming what to change and exits 2;
+tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import KnownIssueError
+
+logger = logging.getLogger(__name__)
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="known-issue",
+        description="Answer pasted errors with the matching entry of your "
+                    "troubleshooting log.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument("--db", help="SQLite file to build and read "
+                                     "(default: $KNOWN_ISSUE_DB or .known-issue/knowledge.db)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="parse the knowledge markdown into the database")
+    ingest.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files, folders or globs (default: $KNOWN_ISSUE_KNOWLEDGE "
+                             "or knowledge/)")
+    ingest.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    lookup = sub.add_parser("lookup", help="print the reply the bot would give to a paste")
+    lookup.add_argument("text", help="the pasted error, or - to read it from stdin")
+    lookup.add_argument("--json", action="store_true",
+                        help="print the matches as JSON, best first")
+    lookup.add_argument("--limit", type=int, default=3, help="matches to show (default 3)")
+    _knowledge_option(lookup)
+
+    ev = sub.add_parser("eval", help="measure matching on labelled cases (JSON lines)")
+    ev.add_argument("cases", metavar="CASES.jsonl")
+    ev.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    _knowledge_option(ev)
+
+    check = sub.add_parser("check", help="lint knowledge markdown (for docs CI)")
+    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument("--json", action="store_true", help="print findings as JSON")
+
+    serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode unless --http)")
+    serve.add_argument("--http", action="store_true",
+                       help="serve Slack's HTTP requests at /slack/events")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    return parser
+
+
+def _knowledge_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--knowledge", nargs="+", metavar="PATH",
+                        help="use these files or folders instead of the configured "
+                             "knowledge")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = _settings(args)
+        return COMMANDS[args.command](args, settings)
+    except KnownIssueError as exc:
+        print(f"known-issue: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `known-issue eval ... | head`: the reader left; that is not an error.
+        sys.stdout = open(os.devnull, "w")
+        return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    paths = getattr(args, "knowledge", None) or getattr(args, "paths", None)
+    if paths:
+        settings = dataclasses.replace(settings, knowledge=list(paths))
+        if not args.db and settings.db_path == load_settings({}).db_path:
+            # Other knowledge than the configured one gets its own database file,
+            # so an eval on the corpus never overwrites the bot's own.
+            settings = dataclasses.replace(settings, db_path=_db_for(paths))
+    if args.db:
+        settings = dataclasses.replace(settings, db_path=args.db)
+    return settings
+
+
+def _db_for(paths: Sequence[str]) -> str:
+    import hashlib
+
+    digest = hashlib.sha1("\0".join(paths).encode()).hexdigest()[:10]
+    return f".known-issue/knowledge-{digest}.db"
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from .knowledge_base import build_database
+
+    knowledge, _ = build_database(settings, force=True)
+    for problem in knowledge.diagnostics:
+        print(problem, file=sys.stderr)
+    if args.json:
+        print(json.dumps({
+            "entries": len(knowledge.entries), "files": len(knowledge.files),
+            "database": settings.db_path,
+            "diagnostics": [d.to_dict() for d in knowledge.diagnostics],
+        }, indent=2))
+    else:
+        print(f"{len(knowledge.entries)} entries from {len(knowledge.files)} files "
+              f"-> {settings.db_path}")
+    return 0
+
+
+def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
+    from .knowledge_base import open_knowledge
+    from .render import render_text
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        raise KnownIssueError("nothing to look up: pass the error text, or - and pipe it in")
+    kb = open_knowledge(settings)
+    matches = kb.lookup(text, limit=max(1, args.limit))
+    if args.json:
+        print(json.dumps([m.to_dict() for m in matches], indent=2, ensure_ascii=False))
+    else:
+        print(render_text(matches, text))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluate import evaluate, format_table, load_cases
+    from .knowledge_base import open_knowledge
+
+    cases = load_cases(args.cases)
+    kb = open_knowledge(settings)
+    report = evaluate(kb, cases)
+    if args.json:
+        print(json.dumps(report.summary(), indent=2))
+    else:
+        print(format_table(report))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from .check import run_check
+
+    return run_check(settings.knowledge, as_json=args.json)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .knowledge_base import open_knowledge
+    from .server import check_settings, serve
+
+    # Settings first: a missing token should fail before any work is done.
+    check_settings(settings, http=args.http)
+    logging.getLogger().setLevel(logging.INFO)
+    kb = open_knowledge(settings)
+    serve(settings, kb, http=args.http, host=args.host, port=args.port)
+    return 0
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "lookup": cmd_lookup,
+    "eval": cmd_eval,
+    "check": cmd_check,
+    "serve": cmd_serve,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""`known-issue eval`: matching quality as numbers, on labelled cases.
+
+A case is a JSON line {"query": str, "expected": [title or id, ...]}; an empty
+list means nothing should be answered. Titles and ids compare case-insensitively.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import KnownIssueError
+from .knowledge_base import KnowledgeBase
+from .model import CONFIDENCE_HIGH, Match
+
+
+@dataclass
+class CaseResult:
+    id: str
+    query: str
+    expected: list[str]
+    kind: str
+    ranked: list[Match]
+    latency_ms: float
+
+    @property
+    def positive(self) -> bool:
+        return bool(self.expected)
+
+    def rank(self) -> int | None:
+        """1-based rank of the first right entry, or None."""
+        wanted = {e.lower() for e in self.expected}
+        for i, match in enumerate(self.ranked, 1):
+            if match.entry.id.lower() in wanted or match.entry.title.lower() in wanted:
+                return i
+        return None
+
+    @property
+    def top_high(self) -> bool:
+        return bool(self.ranked) and self.ranked[0].confidence == CONFIDENCE_HIGH
+
+
+@dataclass
+class Report:
+    results: list[CaseResult] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        pos = [r for r in self.results if r.positive]
+        neg = [r for r in self.results if not r.positive]
+        ranks = [r.rank() for r in pos]
+        latencies = sorted(r.latency_ms for r in self.results) or [0.0]
+        return {
+            "cases": len(self.results),
+            "positives": len(pos),
+            "negatives": len(neg),
+            "top1": _share(sum(1 for k in ranks if k == 1), len(pos)),
+            "top3": _share(sum(1 for k in ranks if k is not None and k <= 3), len(pos)),
+            "mrr": _share(sum(1 / k for k in ranks if k), len(pos)),
+            "channel_recall": _share(
+                sum(1 for r in pos if r.rank() == 1 and r.top_high), len(pos)),
+            "false_alarms": sum(1 for r in neg if r.top_high),
+            "wrong_high": sum(1 for r in pos if r.top_high and r.rank() != 1),
+            "latency_ms": {
+                "p50": round(statistics.median(latencies), 2),
+                "p95": round(_percentile(latencies, 95), 2),
+                "max": round(latencies[-1], 2),
+            },
+        }
+
+    def misses(self) -> list[CaseResult]:
+        """Cases the bot gets wrong: wrong top, silent on a positive, or noisy."""
+        out = []
+        for r in self.results:
+            if r.positive and (r.rank() != 1 or not r.top_high):
+                out.append(r)
+            elif not r.positive and r.top_high:
+                out.append(r)
+        return out
+
+
+def _share(n: float, d: int) -> float:
+    return round(n / d, 4) if d else 0.0
+
+
+def _percentile(values: list[float], pct: int) -> float:
+    k = max(0, min(len(values) - 1, round(pct / 100 * len(values) + 0.5) - 1))
+    return values[k]
+
+
+def load_cases(path: str) -> list[dict]:
+    """Read and check the cases file; a bad line names its number."""
+    cases = []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise KnownIssueError(f"cannot read cases file {path}: {exc.strerror}") from exc
+    for n, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            case = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise KnownIssueError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(case, dict) or not isinstance(case.get("query"), str) \
+                or not isinstance(case.get("expected", []), list):
+            raise KnownIssueError(
+                f'{path}:{n}: expected {{"query": str, "expected": [title or id, ...]}}')
+        case.setdefault("id", f"line-{n}")
+        cases.append(case)
+    return cases
+
+
+def evaluate(kb: KnowledgeBase, cases: list[dict]) -> Report:
+    report = Report()
+    for case in cases:
+        start = time.perf_counter()
+        ranked = kb.lookup(case["query"], limit=5)
+        elapsed = (time.perf_counter() - start) * 1000
+        report.results.append(CaseResult(
+            id=str(case["id"]), query=case["query"],
+            expected=[str(e) for e in case.get("expected", [])],
+            kind=str(case.get("kind", "")), ranked=ranked, latency_ms=elapsed))
+    return report
+
+
+def format_table(report: Report) -> str:
+    """The human-readable report: the numbers, then each miss."""
+    s = report.summary()
+    lat = s["latency_ms"]
+    lines = [
+        f"cases {s['cases']} ({s['positives']} positive, {s['negatives']} negative)",
+        f"top1 {s['top1']:.3f}   top3 {s['top3']:.3f}   mrr {s['mrr']:.3f}",
+        f"channel_recall {s['channel_recall']:.3f}   false_alarms {s['false_alarms']}"
+        f"   wrong_high {s['wrong_high']}",
+        f"latency ms p50 {lat['p50']}  p95 {lat['p95']}  max {lat['max']}",  # type: ignore[index]
+    ]
+    misses = report.misses()
+    lines.append("")
+    lines.append(f"misses: {len(misses)}" if misses else "misses: none")
+    for r in misses:
+        top = r.ranked[0] if r.ranked else None
+        got = f"{top.entry.id} ({top.score:.0f}, {top.confidence})" if top else "nothing"
+        want = ", ".join(r.expected) or "silence"
+        query = " ".join(r.query.split())[:90]
+        lines.append(f"  {r.id} [{r.kind}] want {want}")
+        lines.append(f"      got {got}   paste: {query}")
+    return "\n".join(lines)

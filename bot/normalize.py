@@ -1,0 +1,227 @@
+"""Make a pasted error comparable with the stored lines.
+
+Slack's markup is undone once, terminal and log decoration is dropped, and the
+parts of an error that change between occurrences (ids, ARNs, hosts, IPs,
+numbers, timestamps, hex, UUIDs, paths) are replaced by placeholders so that
+they never decide a match. Scoring itself lives in match.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+# --- Slack markup ---------------------------------------------------------------
+
+_SLACK_LINK = re.compile(r"<((?:https?|mailto|ftp):[^|>\s]*)(?:\|([^>]*))?>")
+_SLACK_MENTION = re.compile(r"<[@#!][^>]*>")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
+def undo_slack(text: str) -> str:
+    """Text as the user typed it: links to their label, mentions gone, entities once."""
+    text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _SLACK_MENTION.sub(" ", text)
+    # Slack escapes only these three; html.unescape would also eat '&copy' etc.
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def clean(text: str) -> str:
+    """Undo Slack markup, ANSI colours and code fences; keep the lines."""
+    text = undo_slack(text)
+    text = _ANSI.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"```[a-zA-Z0-9_+-]*", "\n", text)
+    return text
+
+
+# --- log decoration ----------------------------------------------------------------
+
+_PREFIXES = [
+    re.compile(r"^\s*[│┃|╭╰╮╯─━┌└┐┘├┤]+\s?"),  # box drawing (terraform, vite)
+    re.compile(r"^\s*\[\d+\]\s+"),  # concurrently / turbo: [0]
+    re.compile(r"^\s*[\w.-]{1,30}\s+\|\s"),  # docker compose: "web  | "
+    re.compile(r"^\s*[\w.:@/-]{1,40}:(?:build|dev|start|test|lint):\s"),  # turbo
+    re.compile(
+        r"^\s*\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*"
+    ),
+    re.compile(r"^\s*\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?\s+"),
+    re.compile(r"^\s*\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\s+"),  # nginx error log
+    re.compile(r"^\s*(?:[⨯✖✗×❯›>$#]|\s)+(?=\S)"),
+]
+
+_FRAME = re.compile(
+    r"""^\s*(?:
+        at\s+\S.*                      # JavaScript / Java frames
+      | File\s+".*",\s+line\s+\d+.*    # Python frames
+      | \d+\s*\|.*                     # code frames: "12 | const x"
+      | [|>]\s+\d+\s*\|.*
+      | \^+\s*$
+      | \.\.\.\s*\d+\s+more.*
+      | node:internal/.*
+    )$""",
+    re.X,
+)
+
+
+def strip_decoration(line: str) -> str:
+    """Drop timestamps, compose/turbo prefixes and box drawing from a log line."""
+    previous = None
+    while previous != line:
+        previous = line
+        for pattern in _PREFIXES:
+            line = pattern.sub("", line, count=1)
+    return line.strip()
+
+
+def is_frame(line: str) -> bool:
+    """A stack or code frame: where the error happened, not what it was."""
+    return bool(_FRAME.match(line))
+
+
+def paste_lines(text: str, limit: int = 400) -> list[str]:
+    """The paste's meaningful lines: decoration stripped, blanks and repeats dropped."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for raw in clean(text).split("\n"):
+        line = strip_decoration(raw)
+        if not line or line in seen:
+            continue
+        seen.add(line)
+        out.append(line)
+        if len(out) >= limit:
+            break
+    return out
+
+
+# --- placeholders -----------------------------------------------------------------
+
+_MASKS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>)]+", re.I), "<url>"),
+    (re.compile(r"\barn:aws[\w-]*:[\w-]*:[\w-]*:(?:\d{12}|\.\.\.)?:[^\s'\"]+"), "<arn>"),
+    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), "<email>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
+     "<uuid>"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
+                r"(?:Z|[+-]\d{2}:?\d{2})?)?\b"), "<date>"),
+    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<time>"),
+    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"), "<ip>"),
+    (re.compile(r"\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b", re.I), "<ip>"),
+    (re.compile(r"\b(?:i|ami|sg|subnet|vpc|vol|snap|eni|igw|rtb|acl)-[0-9a-f]{8,17}\b"),
+     "<awsid>"),
+    (re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|dev|app|internal|local|cloud)"
+                r"(?::\d+)?\b", re.I), "<host>"),
+    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I), "<hex>"),
+    (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
+    (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds|m|min|mins|minutes|h|hours)\b"),
+     "<duration>"),
+    (re.compile(r"(?::\d+){1,2}\b"), ""),  # file.ts:31:17 -> file.ts
+    (re.compile(r"(?<![\w])(?:[A-Za-z]:)?(?:[\\/][\w.@()+~-]+){3,}[\\/]?"), "<path>"),
+    (re.compile(r"\b\d+(?:\.\d+)*\b"), "<n>"),
+]
+
+
+def mask(line: str) -> str:
+    """Replace the parts that change between occurrences with placeholders."""
+    for pattern, placeholder in _MASKS:
+        if placeholder == "<path>":
+            line = pattern.sub(_short_path, line)
+        else:
+            line = pattern.sub(placeholder, line)
+    return line
+
+
+def _short_path(match: re.Match[str]) -> str:
+    # Deep paths differ per machine (/home/dev/..., C:\Users\...), but their last
+    # two parts (".next/cache", "lib/api.ts") are what the error is about.
+    parts = re.split(r"[\\/]", match.group(0).rstrip("/\\"))
+    return "<path>/" + "/".join(parts[-2:])
+
+
+# --- tokens -------------------------------------------------------------------------
+
+STOPWORDS = frozenset(
+    """a an the and or but if then else of to in on at by for with from into onto as is
+    are was were be been being it its this that these those there here i you we they he
+    she me my our your their them us do does did doing done have has had having not no
+    so too very can could would should will shall may might must just also only than
+    which who whom whose what when where why how all any some each every more most
+    such own same other about after before again further once up down out off over
+    under while during until because both few nor s t don didn doesn isn wasn aren
+    won wouldn shouldn couldn hasn haven hadn im ive its let lets get got getting
+    n url arn email uuid date time ip awsid host hex duration path""".split()
+)
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_']*|\d+[A-Za-z][A-Za-z0-9_]*")
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def stem(word: str) -> str:
+    """A light suffix strip, so 'returns', 'returned' and 'returning' meet."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "slz":
+        word = word[:-1]  # stopping -> stopp -> stop
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Scoring tokens of already-masked text: lower case, stemmed, no stop words."""
+    return list(weighted_tokens(text))
+
+
+# Parts of a compound identifier count for less than the identifier itself:
+# `llm_response_cache` is evidence, 'response' alone barely is.
+PART_FACTOR = 0.5
+
+
+def weighted_tokens(text: str) -> dict[str, float]:
+    """Token -> factor for already-masked text.
+
+    Compound identifiers keep their whole form (factor 1) and add their parts
+    (PART_FACTOR), so `llm_response_cache` matches itself exactly and
+    'response cache' partly; likewise camelCase names.
+    """
+    out: dict[str, float] = {}
+    for raw in _WORD.findall(text):
+        raw = raw.strip("'")
+        parts = [p for p in re.split(r"_+", raw) if p]
+        if len(parts) == 1 and not raw.islower() and not raw.isupper():
+            parts = _CAMEL.findall(raw)
+        words = [(raw, 1.0)]
+        if len(parts) > 1:
+            words += [(p, PART_FACTOR) for p in parts]
+        for word, factor in words:
+            word = word.lower().replace("'", "")
+            if len(word) < 2 or word in STOPWORDS:
+                continue
+            word = stem(word)
+            out[word] = max(out.get(word, 0.0), factor)
+    return out
+
+
+_QUOTED = re.compile(r"""(?<![\w])(['"`])([^'"`\n]{1,80})\1""")
+
+
+def quoted_values(text: str) -> set[str]:
+    """Tokens that only occur inside quotes: a value the user chose, not the error."""
+    inside: set[str] = set()
+    for match in _QUOTED.finditer(text):
+        inside.update(weighted_tokens(match.group(2)))
+    outside = weighted_tokens(_QUOTED.sub(" ", text))
+    return inside - set(outside)
+
+
+def fingerprint(text: str) -> str:
+    """Same value for two pastes that differ only in the volatile parts."""
+    lines = [mask(line) for line in paste_lines(text) if not is_frame(line)]
+    canonical = "\n".join(" ".join(tokens(line)) for line in lines)
+    return hashlib.sha1(canonical.encode()).hexdigest()[:16]
+
+
+def unescape_html(text: str) -> str:
+    """For knowledge text that carries HTML entities (&lt; in MDX prose)."""
+    return html.unescape(text)

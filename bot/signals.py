@@ -1,0 +1,48 @@
+"""Does a paste report a problem at all, and which of its lines carry the error?
+
+Incident channels are mostly people talking. A message with no sign of a
+problem ("can someone review the admin analytics page?") may share every noun
+with an entry and still must not get an unprompted answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words a tool prints when something went wrong.
+ERROR_WORDS = re.compile(
+    r"error|exception|fail|fatal|denied|refused|timed? ?out|timeout|unknown|invalid|"
+    r"cannot|can't|unable|not found|unsupported|unauthori[sz]ed|forbidden|panic|"
+    r"warn|emerg|crash|abort|must be|forces|traceback|\bNG\d{3,5}\b|\bE[A-Z]{3,}\b|"
+    r"\b[45]\d\d\b",
+    re.I,
+)
+
+# Words people use when describing a fault in their own words.
+TROUBLE_WORDS = re.compile(
+    r"\b(?:slow|stuck|hang|hangs|hanging|hung|down|broken|break|breaks|lost|lose|"
+    r"drop|drops|dropped|dropping|stale|wrong|missing|empty|never|always|keeps?|"
+    r"restart\w*|loop\w*|spik\w*|huge|grow\w*|leak\w*|unreachable|unresponsive|"
+    r"isn't|doesn't|don't|didn't|won't|can't|aren't|wasn't|not|no longer|"
+    r"instead of|why|again|still|forever|seconds|minutes|overlay|blank|"
+    r"destroy\w*|replace\w*|recreat\w*|disappear\w*|wip\w*)\b",
+    re.I,
+)
+
+_INFORMATIONAL = re.compile(r"^\W*(info|note|hint|debug|event|ready|wait|compiled)\b",
+                            re.I)
+
+
+def is_informational(line: str) -> bool:
+    """A progress or info line a tool prints when nothing is wrong."""
+    return bool(_INFORMATIONAL.match(line))
+
+
+def is_error_line(line: str) -> bool:
+    """A line that reports an error, not an informational one."""
+    return bool(ERROR_WORDS.search(line)) and not is_informational(line)
+
+
+def reports_problem(lines: list[str]) -> bool:
+    """Whether any line says something is wrong, as a tool or as a person."""
+    return any(ERROR_WORDS.search(ln) or TROUBLE_WORDS.search(ln) for ln in lines)

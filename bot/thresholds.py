@@ -1,0 +1,52 @@
+"""Every number that decides a match, in one place, with what chose it.
+
+Scores run from 0 to 1 inside the matcher (shown to users as 0-100).
+Chosen on ../shared/eval/seed-dev.jsonl against knowledge/ and on
+../shared/eval/realworld-dev.jsonl against ../shared/corpus; re-run
+`known-issue eval` on both after changing anything here.
+"""
+
+# Below this an entry is not listed at all.
+FLOOR = 0.12
+# At or above this (and with MARGIN over the runner-up) a match is worth an
+# unprompted channel reply.
+HIGH = 0.5
+# A paste that reports no problem (no error words, no trouble words) needs
+# this much to get an unprompted reply anyway.
+STRONG = 0.7
+# At or above this a match is shown when someone asks (slash command, lookup).
+LOW = 0.25
+# The lead the best entry needs over the next one to speak unprompted.
+MARGIN = 0.1
+
+# An exact error code or docs link found on an error line.
+IDENTIFIER_SCORE = 1.0
+# Each further entry a paste names outright scores this much less.
+IDENTIFIER_STEP = 0.15
+
+# A stored line weighs at least this many average words, so that a one-word
+# line ("AppModule") is not fully covered by any paste that says it.
+MIN_LINE_WORDS = 3.0
+# Share of the score that comes from how much of the whole paste an entry knows.
+GLOBAL_WEIGHT = 0.25
+# A stored error string of at least ALIGN_MIN_CHARS found in the paste with a
+# rapidfuzz partial_ratio of ALIGN_MIN_RATIO or more; full credit from
+# ALIGN_FULL_CHARS characters on.
+ALIGN_MIN_CHARS = 16
+ALIGN_MIN_RATIO = 90
+ALIGN_FULL_CHARS = 40
+# How much line coverage and paste coverage count in a pair's score.
+LINE_EXP = 0.6
+QUERY_EXP = 0.4
+# A paste word the knowledge never uses weighs this fraction of the rarest word.
+UNKNOWN_WORD_FACTOR = 0.5
+# rapidfuzz ratio at which a paste word is taken for a vocabulary word.
+FUZZY_WORD = 86
+
+# A word in more than this share of entries does not bring lines into the
+# shortlist on its own (it still counts for the lines that are in it).
+COMMON_WORD_SHARE = 0.2
+
+# Share of a paste line's score that comes from the entry's whole vocabulary
+# rather than its single best line.
+ENTRY_WORDS_WEIGHT = 0.3

@@ -1,0 +1,95 @@
+"""What a paste looks like once Slack, terminals and log prefixes are taken off."""
+
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.normalize import clean, fingerprint, is_frame, mask, paste_lines, undo_slack
+
+
+@pytest.mark.parametrize("slack, typed", [
+    ("a &lt;b&gt; &amp;lt;", "a <b> &lt;"),
+    ("see <https://x.example/a|the docs>", "see the docs"),
+    ("see <https://x.example/a>", "see https://x.example/a"),
+    ("<@U123ABC> help <!here>", "  help  "),
+    ("<#C0123|incidents> is noisy", "  is noisy"),
+])
+def test_slack_markup_is_undone_exactly_once(slack, typed):
+    assert undo_slack(slack) == typed
+
+
+def test_code_fences_and_ansi_colours_are_dropped():
+    text = clean("```\n\x1b[31mError: boom\x1b[0m\n```")
+
+    assert "```" not in text
+    assert "Error: boom" in text
+    assert "\x1b" not in text
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("web  | Error: EACCES: permission denied", "Error: EACCES: permission denied"),
+    ("[0] Error: boom", "Error: boom"),
+    ("2026-02-24T10:11:12.123Z Error: boom", "Error: boom"),
+    ("│ Error: Error acquiring the state lock", "Error: Error acquiring the state lock"),
+    ("2026/02/24 10:11:12 [emerg] 1#1: unknown directive", "[emerg] 1#1: unknown directive"),
+])
+def test_log_prefixes_are_stripped(line, expected):
+    assert paste_lines(line) == [expected]
+
+
+@pytest.mark.parametrize("line", [
+    "    at async getCourses (webpack-internal:///(rsc)/./lib/api.ts:31:17)",
+    '  File "/app/scripts/migrate.py", line 3, in <module>',
+    "  18 |   const x = 1",
+])
+def test_stack_and_code_frames_are_recognised(line):
+    assert is_frame(line)
+
+
+def test_an_error_line_is_not_a_frame():
+    assert not is_frame("TypeError: Failed to parse URL from /api/v1/api/v1/courses/")
+
+
+@pytest.mark.parametrize("volatile, placeholder", [
+    ("i-0f1e2d3c4b5a69788", "<awsid>"),
+    ("arn:aws:sts::111122223333:assumed-role/web-role/i-0f1e2d3c4b5a69788", "<arn>"),
+    ("10.0.0.5", "<ip>"),
+    ("ec2-18-220-31-7.us-east-2.compute.amazonaws.com", "<host>"),
+    ("3f2a9c1e-0b7d-4a55-9e61-2c8d5f0a1b77", "<uuid>"),
+    ("2026-02-24T10:11:12Z", "<date>"),
+    ("deadbeef1234", "<hex>"),
+    ("https://example.com/a/b?c=d", "<url>"),
+])
+def test_volatile_parts_become_placeholders(volatile, placeholder):
+    assert placeholder in mask(f"failed for {volatile} today")
+    assert volatile not in mask(f"failed for {volatile} today")
+
+
+def test_a_deep_path_keeps_only_its_last_two_parts():
+    assert mask("mkdir '/home/dev/app/.next/cache'") == "mkdir '<path>/.next/cache'"
+
+
+_TEMPLATE = "ssh: connect to host {host} port {port}: Connection timed out at {ts} on {iid}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.ip_addresses(v=4).map(str), st.ip_addresses(v=4).map(str),
+    st.integers(1, 65535), st.integers(1, 65535),
+    st.datetimes(min_value=datetime(1970, 1, 1)).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S")),
+    st.text("0123456789abcdef", min_size=17, max_size=17),
+)
+def test_pastes_differing_only_in_volatile_parts_share_a_fingerprint(
+        host1, host2, port1, port2, ts, iid):
+    one = _TEMPLATE.format(host=host1, port=port1, ts=ts, iid="i-" + iid)
+    two = _TEMPLATE.format(host=host2, port=port2, ts="2020-01-01T00:00:00",
+                           iid="i-0123456789abcdef0")
+
+    assert fingerprint(one) == fingerprint(two)
+
+
+def test_different_errors_get_different_fingerprints():
+    assert fingerprint("unknown directive gzip_level") != fingerprint(
+        "unknown directive gzip_comp")
