@@ -8,12 +8,19 @@ so our matcher and the baselines are held to exactly the same arithmetic.
 
 from __future__ import annotations
 
+import cProfile
+import gc
+import hashlib
+import io
 import math
+import pstats
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -36,6 +43,18 @@ class Outcome:
         return self.rank == 1
 
 
+def code_digest() -> str:
+    """A short hash of bot/*.py: which matcher a set of numbers was measured on.
+
+    The matcher changes often and the numbers with it; the digest ties a
+    result quoted in bench/README.md to the code that produced it.
+    """
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).resolve().parent.parent / "bot").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def timed(call: Callable[[], T], repeat: int = 1) -> tuple[T, float]:
     """The call's result and its median wall time in milliseconds.
 
@@ -49,6 +68,45 @@ def timed(call: Callable[[], T], repeat: int = 1) -> tuple[T, float]:
         result = call()
         times.append((time.perf_counter() - start) * 1000)
     return result, statistics.median(times)  # type: ignore[return-value]
+
+
+class GcWatch:
+    """Counts the full (generation 2) garbage collections inside a with-block, and their time.
+
+    With tens of thousands of entries the matcher holds millions of objects,
+    and a full collection that starts during a lookup walks all of them: the
+    lookup that pays for it is the slow one in p95.
+    """
+
+    def __init__(self) -> None:
+        self.pauses_ms: list[float] = []
+        self._started = 0.0
+
+    def __enter__(self) -> GcWatch:
+        gc.callbacks.append(self._on_gc)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses_ms.append((time.perf_counter() - self._started) * 1000)
+
+
+def profile_call(call: Callable[[], object], top: int = 12) -> str:
+    """cProfile's busiest functions (by own time) for one call, as text."""
+    profiler = cProfile.Profile()
+    profiler.runcall(call)
+    buffer = io.StringIO()
+    stats = pstats.Stats(profiler, stream=buffer)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    return buffer.getvalue().strip()
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -18,9 +18,13 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 md = MarkdownIt("commonmark").use(front_matter_plugin)
+# Block structure only (no inline parsing): enough to find JSX tag lines cheaply.
+_block_md = MarkdownIt("commonmark").use(front_matter_plugin).disable("inline")
 
 # A line holding only tags: "<AppOnly>", "</PagesOnly>", '<docs-video src="x"/>'.
 _TAG_LINE = re.compile(r"\s*(?:</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>\s*)+")
+# Any line that starts with a tag: only then can there be tag lines to blank.
+_MAYBE_TAG_LINE = re.compile(r"^ {0,3}</?[A-Za-z]", re.M)
 _TAG = re.compile(r"</?([A-Za-z][\w.:-]*)")
 # JSX components are Capitalised; custom elements (docs-code) carry a hyphen.
 # Plain lowercase HTML in a .md file is left alone: it may be the point.
@@ -40,15 +44,8 @@ class Block:
     end: int
     tokens: list[Token]
     level: int = 0  # heading level, for headings
-
-    @property
-    def inline(self) -> Token | None:
-        return next((t for t in self.tokens if t.type == "inline"), None)
-
-    @property
-    def text(self) -> str:
-        """Plain text of the block's first inline run (a heading's title)."""
-        return inline_text(self.inline).strip()
+    inline: Token | None = None  # the first inline run: a heading's or paragraph's text
+    text: str = ""  # a heading's title as plain text
 
 
 @dataclass
@@ -77,11 +74,14 @@ class Document:
 def read_document(text: str, is_mdx: bool = False) -> Document:
     """Tokenize text; tag-only lines of JSX are blanked first, keeping line numbers."""
     lines = text.splitlines()
-    doc = Document(md.parse(text), lines, is_mdx=is_mdx)
+    if _MAYBE_TAG_LINE.search(text):
+        # Which lines are tags is a question for the block structure (a tag in
+        # a code fence is code), so ask a block-only parse before the real one.
+        edited = _rewrite_tag_lines(Document(_block_md.parse(text), lines, is_mdx=is_mdx))
+        if edited != lines:
+            lines, text = edited, "\n".join(edited) + "\n"
 
-    edited = _rewrite_tag_lines(doc)
-    if edited != lines:
-        doc = Document(md.parse("\n".join(edited) + "\n"), edited, is_mdx=is_mdx)
+    doc = Document(md.parse(text), lines, is_mdx=is_mdx)
     doc.blocks = _blocks(doc)
     return doc
 
@@ -139,8 +139,11 @@ def _blocks(doc: Document) -> list[Block]:
             continue
         kind = token.type.removesuffix("_open")
         block = Block(kind, token.map[0], token.map[1], group)
+        if len(group) > 1 and group[1].type == "inline":
+            block.inline = group[1]
         if kind == "heading":
             block.level = int(token.tag[1])
+            block.text = inline_text(block.inline).strip()
         if doc.is_mdx and kind == "paragraph" and _is_mdx_statement(block):
             continue
         blocks.append(block)

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
+from urllib.error import URLError
+
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from . import __version__
 from .config import Settings, load_settings
@@ -43,14 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="print a JSON summary")
 
     lookup = sub.add_parser("lookup", help="print the reply the bot would give to a paste")
-    lookup.add_argument("text", help="the pasted error, or - to read it from stdin")
+    lookup.add_argument("text", nargs="?", help="the pasted error, or - to read it from stdin")
     lookup.add_argument("--json", action="store_true",
                         help="print the matches as JSON, best first")
     lookup.add_argument("--limit", type=int, default=3, help="matches to show (default 3)")
     _knowledge_option(lookup)
 
     ev = sub.add_parser("eval", help="measure matching on labelled cases (JSON lines)")
-    ev.add_argument("cases", metavar="CASES.jsonl")
+    ev.add_argument("cases", nargs="?", metavar="CASES.jsonl")
     ev.add_argument("--json", action="store_true", help="print the numbers as JSON")
     _knowledge_option(ev)
 
@@ -62,8 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true",
                        help="serve Slack's HTTP requests at /slack/events")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address")
-    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--port", type=_port, default=3000, help="HTTP port (default 3000)")
     return parser
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
+    return port
 
 
 def _knowledge_option(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +91,7 @@ def _knowledge_option(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _positional_after_knowledge(parser, args)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -89,6 +106,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `known-issue eval ... | head`: the reader left; that is not an error.
         sys.stdout = open(os.devnull, "w")
         return 0
+    except (OSError, sqlite3.Error, SlackClientError, BoltError) as exc:
+        print(f"known-issue: {describe_failure(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for a failure of the machine or of Slack, with what to do next."""
+    if isinstance(exc, sqlite3.Error):
+        return (f"cannot use the knowledge database ({exc}): set KNOWN_ISSUE_DB to a "
+                "writable file path")
+    if isinstance(exc, SlackApiError):
+        error = exc.response.get("error", "error")
+        return (f"Slack refused the request ({error}): check SLACK_BOT_TOKEN and the "
+                "app's scopes")
+    if isinstance(exc, BoltError):
+        return f"the Slack app could not start ({exc}): check SLACK_BOT_TOKEN"
+    if isinstance(exc, SlackClientError | URLError):
+        return (f"cannot reach the Slack Web API ({exc}): check the network or "
+                "SLACK_API_URL")
+    if getattr(exc, "errno", None) == errno.EADDRINUSE:
+        return "the port is already in use: pick another with --port"
+    where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+    return f"{getattr(exc, 'strerror', None) or exc}{where}"
+
+
+def _positional_after_knowledge(parser: argparse.ArgumentParser,
+                                args: argparse.Namespace) -> None:
+    """`lookup --knowledge kb/ "text"`: --knowledge took the text; give it back.
+
+    --knowledge takes one or more paths, so argparse hands it everything that
+    follows. Its last value is the positional when that is not an existing path.
+    """
+    name = {"lookup": "text", "eval": "cases"}.get(args.command)
+    if name is None or getattr(args, name) is not None:
+        return
+    paths = getattr(args, "knowledge", None) or []
+    # A cases file is a path too, so for eval the last value is always the cases.
+    if len(paths) >= 2 and (name == "cases" or not os.path.exists(paths[-1])):
+        setattr(args, name, paths.pop())
+        return
+    parser.error(f"{args.command}: the following argument is required: {name}")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -147,11 +205,13 @@ def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import evaluate, format_table, load_cases
+    from .evaluate import evaluate, format_table, load_cases, unknown_expectations
     from .knowledge_base import open_knowledge
 
     cases = load_cases(args.cases)
     kb = open_knowledge(settings)
+    for problem in unknown_expectations(kb, cases):
+        print(f"warning: {problem}", file=sys.stderr)
     report = evaluate(kb, cases)
     if args.json:
         print(json.dumps(report.summary(), indent=2))
@@ -163,7 +223,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from .check import run_check
 
-    return run_check(settings.knowledge, as_json=args.json)
+    return run_check(settings.knowledge, as_json=args.json, settings=settings)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -173,8 +233,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # Settings first: a missing token should fail before any work is done.
     check_settings(settings, http=args.http)
     logging.getLogger().setLevel(logging.INFO)
-    kb = open_knowledge(settings)
-    serve(settings, kb, http=args.http, host=args.host, port=args.port)
+    # A loader, not the knowledge: HTTP mode serves (and says 503) while it loads.
+    serve(settings, lambda: open_knowledge(settings), http=args.http, host=args.host,
+          port=args.port)
     return 0
 
 

@@ -7,6 +7,7 @@ list means nothing should be answered. Titles and ids compare case-insensitively
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -81,6 +82,12 @@ class Report:
         return out
 
 
+def _printable(text: str) -> str:
+    """The paste without terminal escapes and control characters, for the table."""
+    text = re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]", "", text)
+    return "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
+
+
 def _share(n: float, d: int) -> float:
     return round(n / d, 4) if d else 0.0
 
@@ -97,6 +104,9 @@ def load_cases(path: str) -> list[dict]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise KnownIssueError(f"cannot read cases file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise KnownIssueError(f"{path} is not UTF-8 text (byte {exc.start}): save the "
+                              "cases as UTF-8 JSON lines") from exc
     for n, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue
@@ -110,7 +120,18 @@ def load_cases(path: str) -> list[dict]:
                 f'{path}:{n}: expected {{"query": str, "expected": [title or id, ...]}}')
         case.setdefault("id", f"line-{n}")
         cases.append(case)
+    if not cases:
+        raise KnownIssueError(f'{path} holds no cases: write one JSON object per line, '
+                              '{"query": "...", "expected": [...]}')
     return cases
+
+
+def unknown_expectations(kb: KnowledgeBase, cases: list[dict]) -> list[str]:
+    """Expected titles or ids that name no entry: a typo makes a case unwinnable."""
+    names = {e.id.lower() for e in kb.entries} | {e.title.lower() for e in kb.entries}
+    return [f"{case['id']}: expected {name!r} names no entry"
+            for case in cases for name in case.get("expected", [])
+            if str(name).lower() not in names]
 
 
 def evaluate(kb: KnowledgeBase, cases: list[dict]) -> Report:
@@ -142,9 +163,9 @@ def format_table(report: Report) -> str:
     lines.append(f"misses: {len(misses)}" if misses else "misses: none")
     for r in misses:
         top = r.ranked[0] if r.ranked else None
-        got = f"{top.entry.id} ({top.score:.0f}, {top.confidence})" if top else "nothing"
+        got = f"{top.entry.title} ({top.score:.0f}, {top.confidence})" if top else "nothing"
         want = ", ".join(r.expected) or "silence"
-        query = " ".join(r.query.split())[:90]
+        query = " ".join(_printable(r.query).split())[:90]
         lines.append(f"  {r.id} [{r.kind}] want {want}")
         lines.append(f"      got {got}   paste: {query}")
     return "\n".join(lines)

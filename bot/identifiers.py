@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from .model import Entry
 from .signals import is_error_line, is_informational
 
-_CODE = re.compile(r"\b(NG0*\d{3,5}|TS\d{4,5}|E[A-Z]{4,}|ERR_[A-Z_]{3,})\b")
+_CODE = re.compile(r"\b([A-Z]{2,5}-?\d{3,6}|E[A-Z]{4,}|ERR_[A-Z_]{3,})\b")
+_FAMILY = re.compile(r"^[A-Z]+")
 _URL = re.compile(r"https?://[^\s'\"<>)|\]]+", re.I)
 
 
@@ -26,6 +27,34 @@ def entry_codes(entries: Iterable[Entry]) -> dict[str, str]:
         for name in names:
             codes.setdefault(name.lower(), entry.id)
     return codes
+
+
+def code_families(entries: Iterable[Entry]) -> frozenset[str]:
+    """Prefixes of the numbered codes the knowledge documents ("NG" for NG0100)."""
+    families = set()
+    for entry in entries:
+        for name in [entry.id, *entry.codes]:
+            if _CODE.fullmatch(name) and any(c.isdigit() for c in name):
+                families.add(_FAMILY.match(name).group(0))  # type: ignore[union-attr]
+    return frozenset(families)
+
+
+def foreign_codes(lines: Iterable[str], known: dict[str, str],
+                  families: frozenset[str]) -> list[str]:
+    """Codes on error lines from a documented family that no entry documents.
+
+    NG0909 in a paste, when the knowledge documents NG codes but not this one,
+    means the error is one the knowledge does not cover, however alike the words.
+    """
+    found = []
+    for line in lines:
+        if not is_error_line(line):
+            continue
+        for code in _CODE.findall(line):
+            family = _FAMILY.match(code)
+            if family and family.group(0) in families and code.lower() not in known:
+                found.append(code)
+    return found
 
 
 def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str]]:

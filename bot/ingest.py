@@ -2,19 +2,25 @@
 
 A bad file (not UTF-8, binary, too large, a symlink loop) becomes a diagnostic
 naming the file, and every other file is still read: one broken page must
-never take the rest of the knowledge down.
+never take the rest of the knowledge down. Each file is parsed on its own into
+a Knowledge of its own, so a reload can keep the ones that did not change;
+combine() then joins them and settles ids that two files both claim.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import glob
 import logging
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import Diagnostic, Entry, Line
 from .parse import parse_document
+from .sources import Source
 
 logger = logging.getLogger(__name__)
 
@@ -23,60 +29,47 @@ SUFFIXES = (".md", ".mdx", ".markdown")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """What a file looked like when read: changed size or mtime means read it again."""
+
+    mtime_ns: int
+    size: int
+
+
 @dataclass
 class Knowledge:
-    """Everything read from the knowledge paths."""
+    """Everything read from the knowledge paths, or from one file of them."""
 
     entries: list[Entry] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    files: dict[str, float] = field(default_factory=dict)  # path -> mtime
-
-    def merge(self, other: Knowledge) -> None:
-        """Add one file's knowledge; an id already taken gets a suffix and an error."""
-        taken = {e.id: e for e in self.entries}
-        renames: dict[str, str] = {}
-        for entry in other.entries:
-            if entry.id in taken:
-                new_id = _free_id(entry.id, taken)
-                first = taken[entry.id]
-                self.diagnostics.append(Diagnostic(
-                    entry.source, entry.line, "error",
-                    f"duplicate id {entry.id!r} (first at {first.source}:{first.line}): "
-                    f"renamed to {new_id!r}; rename one of them"))
-                renames[entry.id] = new_id
-                entry.id = new_id
-            taken[entry.id] = entry
-
-        for line in other.lines:
-            line.entry_id = renames.get(line.entry_id, line.entry_id)
-        self.entries.extend(other.entries)
-        self.lines.extend(other.lines)
-        self.diagnostics.extend(other.diagnostics)
-        self.files.update(other.files)
+    files: dict[str, Stamp] = field(default_factory=dict)
+    # One file's knowledge only: it is broken as a whole (see ParseResult.damaged).
+    damaged: bool = False
+    # Combined knowledge only: each file's own Knowledge, by path, in read order,
+    # and the problems found while looking for files (a path that is missing).
+    parts: dict[str, Knowledge] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
 
 
-def _free_id(entry_id: str, taken: dict[str, Entry]) -> str:
-    n = 2
-    while f"{entry_id}-{n}" in taken:
-        n += 1
-    return f"{entry_id}-{n}"
-
-
-def find_files(paths: list[str]) -> tuple[list[Path], list[Diagnostic]]:
+def find_files(paths: Sequence[str | Source]) -> tuple[list[tuple[Path, Source]],
+                                                       list[Diagnostic]]:
     """Markdown files under the given files, folders and globs, in a stable order."""
-    found: dict[str, Path] = {}
+    found: dict[str, tuple[Path, Source]] = {}
     problems: list[Diagnostic] = []
     for spec in paths:
-        matches = sorted(glob.glob(spec, recursive=True)) if glob.has_magic(spec) else [spec]
+        source = spec if isinstance(spec, Source) else Source(spec)
+        where = source.path
+        matches = sorted(glob.glob(where, recursive=True)) if glob.has_magic(where) else [where]
         if not matches or not any(os.path.lexists(m) for m in matches):
-            problems.append(Diagnostic(spec, 0, "error",
-                                       "knowledge path not found: check the path or "
-                                       "KNOWN_ISSUE_KNOWLEDGE"))
+            problems.append(Diagnostic(where, 1, "error",
+                                       "knowledge path not found: check the path in "
+                                       "known-issue.toml or KNOWN_ISSUE_KNOWLEDGE"))
             continue
         for match in matches:
             for path in _walk(Path(match), problems):
-                found.setdefault(str(path), path)
+                found.setdefault(str(path), (path, source))
     return [found[k] for k in sorted(found)], problems
 
 
@@ -85,7 +78,7 @@ def _walk(path: Path, problems: list[Diagnostic]) -> list[Path]:
         return [path] if path.suffix.lower() in SUFFIXES else []
     if not path.is_dir():
         if path.is_symlink():
-            problems.append(Diagnostic(str(path), 0, "warning",
+            problems.append(Diagnostic(str(path), 1, "warning",
                                        "broken or looping symlink: skipped"))
         return []
 
@@ -95,7 +88,7 @@ def _walk(path: Path, problems: list[Diagnostic]) -> list[Path]:
     for root, dirs, files in os.walk(path, followlinks=True):
         real = os.path.realpath(root)
         if real in seen:
-            problems.append(Diagnostic(root, 0, "warning",
+            problems.append(Diagnostic(root, 1, "warning",
                                        "symlink loop: folder already read, skipped"))
             dirs[:] = []
             continue
@@ -103,13 +96,22 @@ def _walk(path: Path, problems: list[Diagnostic]) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             file = Path(root) / name
-            if file.suffix.lower() in SUFFIXES:
-                if file.is_symlink() and not file.exists():
-                    problems.append(Diagnostic(str(file), 0, "warning",
-                                               "broken or looping symlink: skipped"))
-                    continue
-                out.append(file)
+            if file.suffix.lower() not in SUFFIXES:
+                continue
+            if file.is_symlink() and not file.exists():
+                problems.append(Diagnostic(str(file), 1, "warning",
+                                           "broken or looping symlink: skipped"))
+                continue
+            out.append(file)
     return out
+
+
+def stamp(path: str | os.PathLike[str]) -> Stamp:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return Stamp(0, -1)
+    return Stamp(info.st_mtime_ns, info.st_size)
 
 
 def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
@@ -117,15 +119,15 @@ def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, Diagnostic(str(path), 0, "error",
+            return None, Diagnostic(str(path), 1, "error",
                                     f"file is {size // 1024} KiB, over the "
                                     f"{MAX_FILE_BYTES // 1024} KiB limit: skipped")
         data = path.read_bytes()
     except OSError as exc:
-        return None, Diagnostic(str(path), 0, "error", f"cannot read file: {exc.strerror}")
+        return None, Diagnostic(str(path), 1, "error", f"cannot read file: {exc.strerror}")
 
     if b"\x00" in data[:8192]:
-        return None, Diagnostic(str(path), 0, "error", "binary file, not markdown: skipped")
+        return None, Diagnostic(str(path), 1, "error", "binary file, not markdown: skipped")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -135,31 +137,95 @@ def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
                                 "as UTF-8; file skipped")
 
 
-def parse_file(path: Path, synonyms: dict[str, str] | None = None) -> Knowledge:
+def parse_file(
+    path: Path, synonyms: dict[str, str] | None = None, source: Source | None = None
+) -> Knowledge:
     """Parse one file; problems become diagnostics, never exceptions."""
-    knowledge = Knowledge()
-    try:
-        knowledge.files[str(path)] = path.stat().st_mtime
-    except OSError:
-        pass
-
+    knowledge = Knowledge(files={str(path): stamp(path)})
     text, problem = read_text(path)
     if problem is not None:
         knowledge.diagnostics.append(problem)
+        knowledge.damaged = True
         return knowledge
 
-    result = parse_document(text or "", str(path), synonyms)
+    layout = source.layout if source else None
+    result = parse_document(text or "", str(path), synonyms, layout=layout)
+    if source is not None and source.link:
+        for entry in result.entries:
+            entry.url = source.url_for(entry.id)
     knowledge.entries = result.entries
     knowledge.lines = result.lines
     knowledge.diagnostics = result.diagnostics
+    knowledge.damaged = result.damaged
     return knowledge
 
 
-def read_knowledge(paths: list[str], synonyms: dict[str, str] | None = None) -> Knowledge:
-    """Parse every knowledge file under the paths into one Knowledge."""
-    files, problems = find_files(paths)
-    total = Knowledge(diagnostics=problems)
-    for path in files:
-        total.merge(parse_file(path, synonyms))
+def combine(parts: Iterable[Knowledge], problems: Sequence[Diagnostic] = ()) -> Knowledge:
+    """Join per-file knowledge; an id already taken gets a suffix and an error.
+
+    The parts are not changed (a reload reuses them): a renamed entry and its
+    lines are copies.
+    """
+    total = Knowledge(diagnostics=list(problems), problems=list(problems))
+    taken: dict[str, Entry] = {}
+    for part in parts:
+        renames: dict[str, str] = {}
+        for entry in part.entries:
+            if entry.id in taken:
+                first = taken[entry.id]
+                new_id = _free_id(entry.id, taken)
+                total.diagnostics.append(Diagnostic(
+                    entry.source, entry.line, "error",
+                    f"duplicate id {entry.id!r} (first at {first.source}:{first.line}): "
+                    f"renamed to {new_id!r}; rename one of them"))
+                renames[entry.id] = new_id
+                entry = dataclasses.replace(entry, id=new_id)
+            taken[entry.id] = entry
+            total.entries.append(entry)
+
+        if renames:
+            total.lines.extend(
+                dataclasses.replace(ln, entry_id=renames[ln.entry_id])
+                if ln.entry_id in renames else ln for ln in part.lines)
+        else:
+            total.lines.extend(part.lines)
+        total.diagnostics.extend(part.diagnostics)
+        total.files.update(part.files)
+        for path in part.files:
+            total.parts[path] = part
+    return total
+
+
+def _free_id(entry_id: str, taken: dict[str, Entry]) -> str:
+    n = 2
+    while f"{entry_id}-{n}" in taken:
+        n += 1
+    return f"{entry_id}-{n}"
+
+
+def read_all(
+    files: Sequence[tuple[Path, Source]], problems: Sequence[Diagnostic],
+    synonyms: dict[str, str] | None = None,
+) -> Knowledge:
+    """Parse every one of these files into one Knowledge."""
+    # Parsing makes millions of short-lived tokens and no reference cycles, so
+    # the cycle collector only rescans the growing knowledge, again and again:
+    # switching it off for the loop saves about a sixth of a full ingest.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        total = combine((parse_file(path, synonyms, source) for path, source in files),
+                        problems)
+    finally:
+        if was_enabled:
+            gc.enable()
     logger.debug("read %d entries from %d files", len(total.entries), len(files))
     return total
+
+
+def read_knowledge(
+    paths: Sequence[str | Source], synonyms: dict[str, str] | None = None
+) -> Knowledge:
+    """Parse every knowledge file under the paths into one Knowledge."""
+    files, problems = find_files(paths)
+    return read_all(files, problems, synonyms)

@@ -3,44 +3,73 @@
 Opening is cheap when nothing changed: the files are only stat'ed and compared
 with what the database was built from. When any file is newer the database is
 rebuilt (atomically, see store.py) before it is read.
+
+While the bot serves, reload() brings edits in: it parses only the changed
+files (reload.py), writes the database, builds a whole new Matcher and only
+then swaps it in with one assignment, so a lookup running meanwhile answers
+from the old knowledge and a reload that fails leaves it serving.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import os
+import threading
+import time
+from dataclasses import asdict, dataclass
 
-from . import store
+from . import labels, store
 from .config import Settings
 from .errors import KnowledgeError
-from .ingest import Knowledge, find_files, read_knowledge
+from .ingest import Knowledge, find_files, read_all, stamp
 from .match import Matcher
 from .model import Diagnostic, Entry, Match
+from .reload import ReloadReport, compare, refresh, report_warnings, touched_files
+from .sources import Source, sources_for
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Served:
+    """What lookups read; replaced as a whole, never changed in place."""
+
+    knowledge: Knowledge
+    matcher: Matcher
 
 
 class KnowledgeBase:
     """Entries plus the matcher built over them."""
 
-    def __init__(self, knowledge: Knowledge, docs_url: str | None = None) -> None:
-        self.knowledge = knowledge
+    def __init__(self, knowledge: Knowledge, docs_url: str | None = None,
+                 settings: Settings | None = None) -> None:
         self.docs_url = docs_url
-        self.matcher = Matcher(knowledge.entries, knowledge.lines, self.link)
+        self.settings = settings
+        self._served = _Served(knowledge, Matcher(knowledge.entries, knowledge.lines,
+                                                  self.link))
+        self._reloading = threading.Lock()
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self._served.knowledge
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._served.matcher
 
     @property
     def entries(self) -> list[Entry]:
-        return self.knowledge.entries
+        return self._served.knowledge.entries
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return self.knowledge.diagnostics
+        return self._served.knowledge.diagnostics
 
     def lookup(self, text: str, limit: int = 3) -> list[Match]:
-        return self.matcher.lookup(text, limit)
+        return self._served.matcher.lookup(text, limit)
 
     def entry(self, entry_id: str) -> Entry | None:
-        return self.matcher.entries.get(entry_id)
+        return self._served.matcher.entries.get(entry_id)
 
     def link(self, entry: Entry) -> str:
         """Where the entry is read: its docs page anchor, else its file and line."""
@@ -50,28 +79,102 @@ class KnowledgeBase:
             return f"{self.docs_url.rstrip('#')}#{entry.id}"
         return f"{entry.source}:{entry.line}"
 
+    def reload(self) -> ReloadReport:
+        """Read changed files again and swap the result in; never raises.
+
+        Safe to call from any thread; concurrent calls run one after the other.
+        """
+        with self._reloading:
+            started = time.perf_counter()
+            report = self._reload()
+            report.seconds = time.perf_counter() - started
+        logger.info("reload: %d added, %d changed, %d removed, %d problems, %.0f ms%s",
+                    len(report.added), len(report.changed), len(report.removed),
+                    len(report.warnings), report.seconds * 1000,
+                    f", failed: {report.error}" if report.error else "")
+        return report
+
+    def _reload(self) -> ReloadReport:
+        old = self._served.knowledge
+        if self.settings is None:
+            return _failed(old, "this knowledge base was not opened from settings, so "
+                                "it does not know where its files are")
+        sources, synonyms = _reading(self.settings)
+        try:
+            new, parsed = refresh(old, sources, synonyms)
+            _require_files(new)
+            added, changed, removed = compare(old, new)
+            gone = set(old.parts) - set(new.parts)
+            if not (parsed or gone or added or changed or removed):
+                return _report(new, [], [], [], [], [])
+
+            touched = touched_files(old, new, parsed, {*added, *changed, *removed})
+            _write(self.settings, old, new, touched, _config_key(sources, synonyms))
+            matcher = Matcher(new.entries, new.lines, self.link)
+        except Exception as exc:  # whatever broke, the old knowledge keeps serving
+            logger.exception("reload failed; still serving the previous knowledge")
+            return _failed(old, str(exc) or type(exc).__name__)
+
+        self._served = _Served(new, matcher)
+        return _report(new, added, changed, removed, parsed,
+                       report_warnings(new, parsed))
+
+
+def _report(new: Knowledge, added: list[str], changed: list[str], removed: list[str],
+            parsed: list[str], warnings: list[Diagnostic]) -> ReloadReport:
+    return ReloadReport(added=added, changed=changed, removed=removed,
+                        warnings=warnings, parsed=parsed, entries=len(new.entries),
+                        files=len(new.files))
+
+
+def _failed(old: Knowledge, why: str) -> ReloadReport:
+    return ReloadReport(error=why, entries=len(old.entries), files=len(old.files))
+
+
+def _require_files(knowledge: Knowledge) -> None:
+    """No file at all while a path is missing is a mistake, not empty knowledge."""
+    fatal = [p for p in knowledge.problems if p.level == "error"]
+    if fatal and not knowledge.files:
+        raise KnowledgeError(f"{fatal[0].path}: {fatal[0].message}")
+
+
+def _write(settings: Settings, old: Knowledge, new: Knowledge, touched: set[str],
+           config_key: str) -> None:
+    """Patch the database when it still holds `old`, else build it afresh."""
+    if store.is_current(settings.db_path, old.files, config_key):
+        store.update(new, settings.db_path, touched)
+    else:
+        store.build(new, settings.db_path, config_key)
+
+
+def _reading(settings: Settings) -> tuple[list[Source], dict[str, str]]:
+    """The sources to read and the label table, from settings."""
+    return (sources_for(settings.knowledge, settings.sources),
+            labels.make_synonyms(settings.label_synonyms))
+
+
+def _config_key(sources: list[Source], synonyms: dict[str, str]) -> str:
+    """What, besides the files, the database depends on: rebuild when it changes."""
+    return json.dumps({"sources": [asdict(s) for s in sources],
+                       "labels": sorted(synonyms.items())})
+
 
 def build_database(settings: Settings, force: bool = False) -> tuple[Knowledge, bool]:
     """Make settings.db_path current; return the knowledge and whether it was rebuilt."""
-    files, problems = find_files(settings.knowledge)
+    sources, synonyms = _reading(settings)
+    files, problems = find_files(sources)
     fatal = [p for p in problems if p.level == "error"]
     if fatal and not files:
         raise KnowledgeError(f"{fatal[0].path}: {fatal[0].message}")
 
-    mtimes = {str(p): _mtime(p) for p in files}
-    if not force and store.is_current(settings.db_path, mtimes, settings.knowledge):
+    key = _config_key(sources, synonyms)
+    stamps = {str(path): stamp(path) for path, _ in files}
+    if not force and store.is_current(settings.db_path, stamps, key):
         return store.load(settings.db_path), False
 
-    knowledge = read_knowledge(settings.knowledge)
-    store.build(knowledge, settings.db_path, settings.knowledge)
+    knowledge = read_all(files, problems, synonyms)
+    store.build(knowledge, settings.db_path, key)
     return knowledge, True
-
-
-def _mtime(path: os.PathLike[str]) -> float:
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return 0.0
 
 
 def open_knowledge(settings: Settings) -> KnowledgeBase:
@@ -80,4 +183,4 @@ def open_knowledge(settings: Settings) -> KnowledgeBase:
     logger.info("knowledge %s: %d entries from %d files (%s)", settings.db_path,
                 len(knowledge.entries), len(knowledge.files),
                 "rebuilt" if rebuilt else "up to date")
-    return KnowledgeBase(knowledge, settings.docs_url)
+    return KnowledgeBase(knowledge, settings.docs_url, settings)

@@ -10,6 +10,7 @@ because a misspelt "Root cause" silently stops being the cause.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Mapping
 
@@ -56,9 +57,7 @@ DEFAULT_SYNONYMS: dict[str, str] = {
     "what should i do instead": FIX,
     "fixing the error": FIX,
     "answer": FIX,
-    "a": FIX,
     "question": SYMPTOMS,
-    "q": SYMPTOMS,
     "prevention": PREVENTION,
     "how to prevent it": PREVENTION,
 }
@@ -95,6 +94,7 @@ LINK_LABELS = frozenset({"useful links", "see also", "links", "references",
 TYPO_CUTOFF = 0.8
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_label(label: str) -> str:
     """'**Root cause:**' and '#### Root Cause' both become 'root cause'."""
     return " ".join(label.strip().rstrip(":").strip().lower().split())

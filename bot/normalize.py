@@ -60,6 +60,8 @@ _FRAME = re.compile(
       | \^+\s*$
       | \.\.\.\s*\d+\s+more.*
       | node:internal/.*
+      | [\w.$<>]*@\S+:\d+(?::\d+)?      # Firefox / Safari: fn@http://host/app.js:1:2
+      | \S+\s@\s\S+:\d+(?::\d+)?       # Chrome console: Zone.run @ zone.js:138
     )$""",
     re.X,
 )
@@ -132,11 +134,17 @@ def mask(line: str) -> str:
     return line
 
 
+MAX_PATH_PARTS = 4
+_HOME = re.compile(r"^(?:[A-Za-z]:)?[\\/](?:home|Users|users)[\\/][^\\/]+|^/root(?=/)")
+
+
 def _short_path(match: re.Match[str]) -> str:
-    # Deep paths differ per machine (/home/dev/..., C:\Users\...), but their last
-    # two parts (".next/cache", "lib/api.ts") are what the error is about.
-    parts = re.split(r"[\\/]", match.group(0).rstrip("/\\"))
-    return "<path>/" + "/".join(parts[-2:])
+    # The home directory differs per machine and says nothing; the rest of a
+    # path often is the error ("/api/v1/api/v1/courses", ".next/cache"). Very
+    # deep paths keep their last parts, where the project's own files are.
+    path = _HOME.sub("", match.group(0))
+    parts = [p for p in re.split(r"[\\/]", path) if p]
+    return "<path>/" + "/".join(parts[-MAX_PATH_PARTS:])
 
 
 # --- tokens -------------------------------------------------------------------------
@@ -149,10 +157,12 @@ STOPWORDS = frozenset(
     which who whom whose what when where why how all any some each every more most
     such own same other about after before again further once up down out off over
     under while during until because both few nor s t don didn doesn isn wasn aren
-    won wouldn shouldn couldn hasn haven hadn im ive its let lets get got getting
-    n url arn email uuid date time ip awsid host hex duration path""".split()
+    won wouldn shouldn couldn hasn haven hadn im ive its let lets get got getting""".split()
 )
 
+# What mask() puts in; placeholders say "something varied here" and match nothing.
+_PLACEHOLDERS = re.compile(r"<(?:url|arn|email|uuid|date|time|ip|awsid|host|hex|duration|"
+                           r"path|n)>")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_']*|\d+[A-Za-z][A-Za-z0-9_]*")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
@@ -186,6 +196,7 @@ def weighted_tokens(text: str) -> dict[str, float]:
     'response cache' partly; likewise camelCase names.
     """
     out: dict[str, float] = {}
+    text = _PLACEHOLDERS.sub(" ", text)
     for raw in _WORD.findall(text):
         raw = raw.strip("'")
         parts = [p for p in re.split(r"_+", raw) if p]
@@ -201,18 +212,6 @@ def weighted_tokens(text: str) -> dict[str, float]:
             word = stem(word)
             out[word] = max(out.get(word, 0.0), factor)
     return out
-
-
-_QUOTED = re.compile(r"""(?<![\w])(['"`])([^'"`\n]{1,80})\1""")
-
-
-def quoted_values(text: str) -> set[str]:
-    """Tokens that only occur inside quotes: a value the user chose, not the error."""
-    inside: set[str] = set()
-    for match in _QUOTED.finditer(text):
-        inside.update(weighted_tokens(match.group(2)))
-    outside = weighted_tokens(_QUOTED.sub(" ", text))
-    return inside - set(outside)
 
 
 def fingerprint(text: str) -> str:

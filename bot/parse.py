@@ -1,499 +1,326 @@
-"""Turn one markdown document into entries, using markdown-it-py's token stream.
+"""Turn one markdown document into entries, in whichever layout it is written.
 
-Two shapes are recognised from the tokens, not from regexes over the text:
+Three layouts are told apart from markdown-it tokens, never from regexes over
+the text:
 
-* many entries in one file: an entry is a heading whose body carries labels,
-  either bold-label paragraphs (``**Root cause:** ...``) or label sub-headings
-  (``#### Root cause``); headings above entries are categories;
-* one entry per file: the title comes from front matter or the first heading,
-  the id from the file name, and sections from the headings below the title.
+* log: many entries in one file. An entry is a heading whose body carries
+  labels, as bold paragraphs (``**Root cause:** ...``) or as sub-headings
+  (``#### Root cause``); headings above entries are categories.
+* faq: many entries in one file, no labels. No heading is a label, and at
+  one heading level there are two or more headings of which at least half
+  read like an error (words such as "error", "failed", "cannot", or a code
+  like NG0100 or ECONNREFUSED). Each such heading is the error message and
+  its body is the fix.
+* page: one entry per file. The title comes from front matter ``title:`` or
+  the first heading, the id from the file name, and every heading below the
+  title opens a section.
 
-Reading files from disk, and what to do with bad ones, is ingest.py's job.
+Detection tries log, then faq, then page. A file can say which it is with
+front matter ``layout: faq`` (or log, page), and so can a source in
+known-issue.toml; either wins over detection. Reading files is ingest.py's job.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import re
 from pathlib import Path
 
 import yaml
 from markdown.extensions.toc import slugify, unique
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import labels
-from .model import Diagnostic, Entry, Line
+from .blocks import (Block, Document, inline_markdown, inline_text, read_document,
+                     unclosed_fences, unclosed_front_matter)
+from .model import Entry
+from .sections import (Context, ParseResult, Section, build_entry, items, label_of,
+                       section_markdown, split_sections)
+
+__all__ = ["LAYOUTS", "ParseResult", "detect_layout", "inline_markdown", "inline_text",
+           "parse_document"]
 
 logger = logging.getLogger(__name__)
 
-_md = MarkdownIt("commonmark").use(front_matter_plugin)
+LAYOUTS = ("log", "faq", "page")
 
-# Below this length a code span is a word, not an error string worth matching.
-MIN_CODE_LEN = 4
-
-
-@dataclass
-class Block:
-    """A top-level block: a heading, a paragraph, a list, a fence..."""
-
-    kind: str
-    start: int  # 0-based first source line
-    end: int
-    tokens: list[Token]
-    level: int = 0  # heading level, for headings
-
-    @property
-    def inline(self) -> Token | None:
-        return next((t for t in self.tokens if t.type == "inline"), None)
-
-
-@dataclass
-class Section:
-    label: str  # as written; "" for text before the first label
-    field: str | None  # canonical field from the synonym table, if any
-    line: int  # 1-based
-    lead: str = ""  # text that followed the label in its own paragraph
-    blocks: list[Block] = field(default_factory=list)
-
-
-@dataclass
-class ParseResult:
-    entries: list[Entry] = field(default_factory=list)
-    lines: list[Line] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+# What makes a heading read like an error message rather than a topic.
+_ERRORISH = re.compile(
+    r"error|exception|fail|fatal|denied|refused|timed? ?out|cannot|can't|unable|"
+    r"not found|invalid|unexpected|missing|undefined|unknown|not allowed|crash|"
+    r"(?-i:\b[A-Z]{1,5}-?\d{3,5}\b|\bE[A-Z]{3,}\b)",
+    re.I,
+)
+_QUESTION_PREFIX = re.compile(r"^(?:Q|Question)\s*[:.]\s*", re.I)
 
 
 def parse_document(
-    text: str, source: str, synonyms: dict[str, str] | None = None
+    text: str,
+    source: str,
+    synonyms: dict[str, str] | None = None,
+    layout: str | None = None,
 ) -> ParseResult:
     """Parse one markdown document (its text and display path) into entries."""
     synonyms = synonyms or labels.make_synonyms()
-    result = ParseResult()
-    tokens = _md.parse(text)
-    source_lines = text.splitlines()
+    doc = read_document(text, is_mdx=source.lower().endswith(".mdx"))
+    ctx = Context(doc, source, synonyms, ParseResult())
 
-    front = _front_matter(tokens, source, result)
-    blocks = _blocks(tokens, is_mdx=source.endswith(".mdx"))
-    entry_heads = _entry_headings(blocks, synonyms)
+    front = _front_matter(ctx)
+    _check_fences(ctx)
 
-    if entry_heads:
-        _parse_many(blocks, entry_heads, source, source_lines, synonyms, result)
+    chosen = layout or _declared_layout(ctx, front) or detect_layout(doc, synonyms)
+    if chosen == "log":
+        _parse_log(ctx)
+    elif chosen == "faq":
+        _parse_faq(ctx)
     else:
-        _parse_single(blocks, front, source, source_lines, synonyms, result)
-    return result
+        _parse_page(ctx, front)
+    return ctx.result
 
 
-def _front_matter(tokens: list[Token], source: str, result: ParseResult) -> dict:
-    token = next((t for t in tokens if t.type == "front_matter"), None)
-    if token is None:
+def detect_layout(doc: Document, synonyms: dict[str, str]) -> str:
+    """'log', 'faq' or 'page', from the document's headings and labels."""
+    if _entry_headings(doc.blocks, synonyms):
+        return "log"
+    if _faq_level(doc.blocks, synonyms) is not None:
+        return "faq"
+    return "page"
+
+
+def _front_matter(ctx: Context) -> dict:
+    if unclosed_front_matter(ctx.doc):
+        ctx.report(1, "error", "front matter is never closed: add a '---' line "
+                               "after its last key")
+        ctx.result.damaged = True
         return {}
 
+    token = next((t for t in ctx.doc.tokens[:1] if t.type == "front_matter"), None)
+    if token is None:
+        return {}
     try:
         data = yaml.safe_load(token.content) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = 2 + (mark.line if mark else 0)
-        result.diagnostics.append(
-            Diagnostic(source, line, "error", f"front matter is not valid YAML: {exc}")
-        )
+        ctx.report(2 + (mark.line if mark else 0), "error",
+                   f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")
+        ctx.result.damaged = True
         return {}
 
     if not isinstance(data, dict):
-        result.diagnostics.append(
-            Diagnostic(source, 1, "error", "front matter must be a YAML mapping")
-        )
+        ctx.report(1, "error", "front matter must be a YAML mapping (key: value lines)")
+        ctx.result.damaged = True
         return {}
     return data
 
 
-def _blocks(tokens: list[Token], is_mdx: bool) -> list[Block]:
-    """Group the flat token stream into top-level blocks."""
-    blocks: list[Block] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        j = i
-        if token.nesting == 1:
-            depth = 0
-            while True:
-                depth += tokens[j].nesting
-                if depth == 0:
-                    break
-                j += 1
-        group = tokens[i : j + 1]
-        i = j + 1
-
-        if token.type in ("front_matter", "html_block") or token.map is None:
-            continue
-        kind = token.type.removesuffix("_open")
-        block = Block(kind, token.map[0], token.map[1], group)
-        if kind == "heading":
-            block.level = int(token.tag[1])
-        if is_mdx and kind == "paragraph" and _is_mdx_statement(block):
-            continue
-        blocks.append(block)
-    return blocks
+def _check_fences(ctx: Context) -> None:
+    for start in unclosed_fences(ctx.doc):
+        ctx.report(start + 1, "error", "code fence is never closed: everything after "
+                                       "it is read as code")
+        ctx.result.damaged = True
 
 
-def _is_mdx_statement(block: Block) -> bool:
-    inline = block.inline
-    text = inline.content.lstrip() if inline else ""
-    return text.startswith(("import ", "export "))
-
-
-def _label_of(block: Block) -> str | None:
-    """'Root cause' when a paragraph opens with **Root cause:**, else None."""
-    if block.kind != "paragraph" or block.inline is None:
+def _declared_layout(ctx: Context, front: dict) -> str | None:
+    declared = front.get("layout")
+    if declared is None:
         return None
-    children = [c for c in block.inline.children or [] if not _is_empty_text(c)]
-    if len(children) < 3 or children[0].type != "strong_open":
-        return None
-    inner = children[1].content if children[1].type == "text" else ""
-    after = children[3] if len(children) > 3 else None
-    if inner.endswith(":"):
-        return inner[:-1].strip()
-    if after is not None and after.type == "text" and after.content.startswith(":"):
-        return inner.strip()
+    if declared in LAYOUTS:
+        return str(declared)
+    ctx.report(1, "warning", f"unknown layout {declared!r} in front matter: use one "
+                             f"of {', '.join(LAYOUTS)}; detecting it instead")
     return None
 
 
-def _is_empty_text(token: Token) -> bool:
-    return token.type == "text" and token.content == ""
+def _is_label_heading(block: Block, synonyms: dict[str, str]) -> bool:
+    return labels.normalize_label(block.text) in synonyms
 
 
-def _heading_text(block: Block) -> str:
-    return inline_text(block.inline).strip() if block.inline else ""
+def _is_label_paragraph(block: Block, synonyms: dict[str, str]) -> bool:
+    label = label_of(block)
+    if label is None:
+        return False
+    return labels.normalize_label(label) in synonyms or bool(labels.suggest(label, synonyms))
 
 
 def _entry_headings(blocks: list[Block], synonyms: dict[str, str]) -> list[int]:
-    """Indexes of headings (level 2 and deeper) that open an entry."""
+    """Indexes of headings (level 2 and deeper) that open a log entry."""
     found: list[int] = []
+    inside: int | None = None  # level of the entry being read
     for i, block in enumerate(blocks):
-        if block.kind != "heading" or block.level < 2:
+        if block.kind != "heading":
             continue
-        if _is_label_heading(block, synonyms):
-            continue
-        if found and _within(blocks, found[-1], i):
+        if inside is not None and block.level > inside:
             continue  # a heading inside an entry belongs to it
+        inside = None
+        if block.level < 2 or _is_label_heading(block, synonyms):
+            continue
         if _has_labels(blocks, i, synonyms):
             found.append(i)
+            inside = block.level
     return found
-
-
-def _is_label_heading(block: Block, synonyms: dict[str, str]) -> bool:
-    name = labels.normalize_label(_heading_text(block))
-    return name in synonyms or name in _extra_labels()
-
-
-def _extra_labels() -> set[str]:
-    return {labels.normalize_label(x) for x in labels.KNOWN_EXTRA_LABELS}
-
-
-def _within(blocks: list[Block], head: int, i: int) -> bool:
-    level = blocks[head].level
-    return all(
-        not (b.kind == "heading" and b.level <= level) for b in blocks[head + 1 : i + 1]
-    )
 
 
 def _has_labels(blocks: list[Block], i: int, synonyms: dict[str, str]) -> bool:
     level = blocks[i].level
     for block in blocks[i + 1 :]:
         if block.kind == "heading":
-            if block.level <= level:
-                return False
-            if _is_label_heading(block, synonyms):
-                return True
-            return False  # a sub-heading that is not a label: a category
-        if _label_of(block) is not None:
+            # A first sub-heading that is not a label makes this a category.
+            return block.level > level and _is_label_heading(block, synonyms)
+        if _is_label_paragraph(block, synonyms):
             return True
     return False
 
 
-def _parse_many(
-    blocks: list[Block],
-    heads: list[int],
-    source: str,
-    source_lines: list[str],
-    synonyms: dict[str, str],
-    result: ParseResult,
-) -> None:
-    used_ids: set[str] = set()
-    for n, head in enumerate(heads):
-        level = blocks[head].level
-        end = len(blocks)
-        for k in range(head + 1, len(blocks)):
-            if blocks[k].kind == "heading" and blocks[k].level <= level:
-                end = k
-                break
-
-        title = _heading_text(blocks[head])
-        entry_id = unique(slugify(title, "-"), used_ids)
-        if entry_id != slugify(title, "-"):
-            result.diagnostics.append(
-                Diagnostic(source, blocks[head].start + 1, "warning",
-                           f"duplicate heading {title!r}: its anchor becomes #{entry_id}")
-            )
-        category = _category(blocks, head)
-        sections = _sections(blocks[head + 1 : end], synonyms, source_lines)
-        _build_entry(entry_id, title, category, blocks[head].start + 1, sections,
-                     source, source_lines, result)
-
-
-def _category(blocks: list[Block], head: int) -> str | None:
+def _body_end(blocks: list[Block], head: int) -> int:
     level = blocks[head].level
-    for block in reversed(blocks[:head]):
-        if block.kind == "heading" and block.level < level:
-            return _heading_text(block) if block.level > 1 else None
-    return None
+    for k in range(head + 1, len(blocks)):
+        if blocks[k].kind == "heading" and blocks[k].level <= level:
+            return k
+    return len(blocks)
 
 
-def _parse_single(
-    blocks: list[Block],
-    front: dict,
-    source: str,
-    source_lines: list[str],
-    synonyms: dict[str, str],
-    result: ParseResult,
-) -> None:
+def _parse_log(ctx: Context) -> None:
+    blocks = ctx.doc.blocks
+    heads = set(_entry_headings(blocks, ctx.synonyms))
+    entry_levels = {blocks[i].level for i in heads}
+    used_ids: set[str] = set()
+
+    categories: list[Block] = []  # the headings above the current one, outermost first
+    for i, block in enumerate(blocks):
+        if block.kind != "heading":
+            continue
+        while categories and categories[-1].level >= block.level:
+            categories.pop()
+        category = categories[-1].text if categories and categories[-1].level > 1 else None
+        categories.append(block)
+
+        end = _body_end(blocks, i)
+        if i in heads:
+            entry = _new_entry(ctx, block, used_ids, category)
+            build_entry(ctx, entry, split_sections(ctx, blocks[i + 1 : end]))
+        elif block.level in entry_levels and end == i + 1:
+            ctx.report(block.start + 1, "warning",
+                       f"heading {block.text!r} has no body: it is not an entry")
+
+
+def _new_entry(ctx: Context, head: Block, used_ids: set[str], category: str | None,
+               title: str | None = None) -> Entry:
+    """An entry for a heading, its id the heading's anchor (unique in the file)."""
+    title = title or head.text
+    slug = slugify(title, "-")
+    entry_id = unique(slug, used_ids)
+    if entry_id != slug:
+        ctx.report(head.start + 1, "warning",
+                   f"duplicate heading {title!r}: its anchor becomes #{entry_id}")
+    return Entry(id=entry_id, title=title, source=ctx.source, line=head.start + 1,
+                 category=category)
+
+
+def _faq_level(blocks: list[Block], synonyms: dict[str, str]) -> int | None:
+    """The heading level whose headings are error messages, if the file is a FAQ."""
+    by_level: dict[int, list[Block]] = {}
+    for block in blocks:
+        if block.kind == "heading" and _is_label_heading(block, synonyms):
+            return None
+        if block.kind == "heading" and block.level >= 2:
+            by_level.setdefault(block.level, []).append(block)
+
+    best: tuple[int, int] | None = None  # (errorish count, level)
+    for level, heads in by_level.items():
+        errorish = sum(1 for h in heads if _ERRORISH.search(h.text))
+        if errorish >= 2 and errorish * 2 >= len(heads):
+            best = max(best or (0, 0), (errorish, -level))
+    return -best[1] if best else None
+
+
+def _parse_faq(ctx: Context) -> None:
+    blocks = ctx.doc.blocks
+    level = _faq_level(blocks, ctx.synonyms) or _shallowest_heading(blocks)
+    used_ids: set[str] = set()
+
+    category: str | None = None
+    for i, block in enumerate(blocks):
+        if block.kind != "heading" or block.level > level:
+            continue
+        if block.level < level:
+            category = block.text if block.level > 1 else None
+            continue
+
+        end = _body_end(blocks, i)
+        title = _QUESTION_PREFIX.sub("", block.text)
+        if end == i + 1:
+            ctx.report(block.start + 1, "warning",
+                       f"question {title!r} has no answer below it: skipped")
+            continue
+        entry = _new_entry(ctx, block, used_ids, category, title)
+        build_entry(ctx, entry, split_sections(ctx, blocks[i + 1 : end]),
+                    lead_field=labels.FIX)
+        if not entry.symptoms:
+            entry.symptoms = [title]
+
+
+def _shallowest_heading(blocks: list[Block]) -> int:
+    levels = [b.level for b in blocks if b.kind == "heading" and b.level >= 2]
+    return min(levels, default=2)
+
+
+def _parse_page(ctx: Context, front: dict) -> None:
+    blocks = ctx.doc.blocks
     if not blocks and not front:
         return
 
     title = str(front.get("title") or "").strip()
     line = 1
     if not title:
-        first = next((b for b in blocks if b.kind == "heading"), None)
+        # A section label ("## Fix") is never a title, even with nothing above it.
+        first = next((b for b in blocks if b.kind == "heading"
+                      and not _is_label_heading(b, ctx.synonyms)), None)
         if first is None:
-            result.diagnostics.append(
-                Diagnostic(source, 1, "warning",
-                           "no heading and no front matter title: file skipped")
-            )
+            ctx.report(1, "warning", "no title: give the file a '# Title' heading or "
+                                     "front matter 'title:'; file skipped")
             return
-        title, line = _heading_text(first), first.start + 1
+        title, line = first.text, first.start + 1
         blocks = [b for b in blocks if b is not first]
+    if not blocks:
+        ctx.report(line, "warning", f"{title!r} has a title and nothing below it")
 
-    entry_id = Path(source).stem
-    sections = _sections(blocks, synonyms, source_lines, headings_are_labels=True)
+    sections = split_sections(ctx, blocks, headings_are_labels=True)
     if front.get("description"):
         sections.insert(0, Section("Description", None, 1, str(front["description"])))
-    _build_entry(entry_id, title, None, line, sections, source, source_lines, result)
+    entry = Entry(id=Path(ctx.source).stem, title=title, source=ctx.source, line=line)
+    build_entry(ctx, entry, sections)
+
+    if not entry.symptoms:
+        entry.symptoms = _opening(title, sections)
+    if not entry.fix:
+        entry.fix = _fallback_fix(ctx, sections, entry)
 
 
-def _sections(
-    blocks: list[Block],
-    synonyms: dict[str, str],
-    source_lines: list[str],
-    headings_are_labels: bool = False,
-) -> list[Section]:
-    """Split an entry's body at its labels; text before the first label is kept."""
-    sections: list[Section] = []
-    current = Section("", None, blocks[0].start + 1 if blocks else 0)
-    for block in blocks:
-        new = _section_start(block, synonyms, headings_are_labels)
-        if new is None:
-            current.blocks.append(block)
-            continue
-        if current.label or current.blocks:
-            sections.append(current)
-        current = new
-    if current.label or current.blocks:
-        sections.append(current)
-    return sections
+def _opening(title: str, sections: list[Section]) -> list[str]:
+    """A page without a symptoms section: its title and opening paragraph say it."""
+    lead = next((s for s in sections if s.label in ("", "Description")), None)
+    opening = items(lead)[:1] if lead else []
+    return [title] + [text for text in opening if text != title]
 
 
-def _section_start(
-    block: Block, synonyms: dict[str, str], headings_are_labels: bool
-) -> Section | None:
-    if block.kind == "heading":
-        if headings_are_labels or _is_label_heading(block, synonyms):
-            text = _heading_text(block)
-            return Section(text, synonyms.get(labels.normalize_label(text)),
-                           block.start + 1)
-        return None
+def _fallback_fix(ctx: Context, sections: list[Section], entry: Entry) -> str:
+    """A page with no fix section answers with what it has, best first.
 
-    label = _label_of(block)
-    if label is None:
-        return None
-    return Section(label, synonyms.get(labels.normalize_label(label)),
-                   block.start + 1, lead=_text_after_label(block))
+    Sections named like a fix ("Ways to fix oversized images"), then any other
+    named section that is not a link list, then the opening text after its
+    first paragraph, then all of it, then the cause.
+    """
+    named = [s for s in sections if s.label not in ("", "Description") and not s.field
+             and labels.normalize_label(s.label) not in labels.LINK_LABELS]
+    fix_like = [s for s in named if labels.FIX_LIKE.search(s.label)]
+    for group in (fix_like, named):
+        text = "\n\n".join(section_markdown(ctx.doc, s) for s in group).strip()
+        if text:
+            return text
 
-
-def _text_after_label(block: Block) -> str:
-    """The rest of a label paragraph, as markdown ('**Date:** 2026-01-02' -> '2026-01-02')."""
-    children = list(block.inline.children or []) if block.inline else []
-    closes = [i for i, c in enumerate(children) if c.type == "strong_close"]
-    rest = children[closes[0] + 1 :] if closes else []
-    text = inline_markdown(rest)
-    return text.lstrip(":").strip()
-
-
-def _build_entry(
-    entry_id: str,
-    title: str,
-    category: str | None,
-    line: int,
-    sections: list[Section],
-    source: str,
-    source_lines: list[str],
-    result: ParseResult,
-) -> None:
-    entry = Entry(id=entry_id, title=title, source=source, line=line, category=category)
-    lines = [Line(entry_id, "title", title, line, "Title")]
-
-    for section in _split_inline_labels(sections):
-        markdown = _section_markdown(section, source_lines)
-        kind = _line_kind(section)
-        lines.extend(_section_lines(entry_id, section, kind))
-
-        if section.field == labels.DATE:
-            entry.date = _first_line(markdown)
-        elif section.field == labels.SEVERITY:
-            entry.severity = _first_line(markdown)
-        elif section.field == labels.SYMPTOMS:
-            entry.symptoms.extend(_items(section))
-        elif section.field in (labels.ROOT_CAUSE, labels.FIX, labels.PREVENTION):
-            old = getattr(entry, section.field)
-            setattr(entry, section.field, f"{old}\n\n{markdown}".strip())
-        elif markdown:
-            name = section.label or "Description"
-            entry.sections[name] = f"{entry.sections.get(name, '')}\n\n{markdown}".strip()
-
-        if not markdown and section.label:
-            result.diagnostics.append(
-                Diagnostic(source, section.line, "warning",
-                           f"section {section.label!r} of {title!r} is empty")
-            )
-
-    result.entries.append(entry)
-    result.lines.extend(lines)
-
-
-def _split_inline_labels(sections: list[Section]) -> list[Section]:
-    """'**Date:** x **Severity:** y' in one paragraph holds two labels; split them."""
-    out: list[Section] = []
-    for section in sections:
-        out.append(section)
-        if not section.lead or "**" not in section.lead:
-            continue
-        parts = section.lead.split("**")
-        # parts: [lead0, label1, value1, label2, value2, ...]; a label ends with ':'
-        if len(parts) < 3 or not all(p.rstrip().endswith(":") for p in parts[1::2]):
-            continue
-        section.lead = parts[0].strip()
-        for label, value in zip(parts[1::2], parts[2::2]):
-            name = label.strip().rstrip(":").strip()
-            field_name = labels.make_synonyms().get(labels.normalize_label(name))
-            out.append(Section(name, field_name, section.line, value.strip()))
-    return out
-
-
-def _section_markdown(section: Section, source_lines: list[str]) -> str:
-    parts = [section.lead] if section.lead else []
-    for block in section.blocks:
-        parts.append("\n".join(source_lines[block.start : block.end]).strip("\n"))
-    return "\n\n".join(p for p in parts if p.strip()).strip()
-
-
-def _first_line(markdown: str) -> str:
-    return markdown.strip().splitlines()[0].strip() if markdown.strip() else ""
-
-
-def _line_kind(section: Section) -> str:
-    if section.field in (labels.SYMPTOMS, labels.ROOT_CAUSE, labels.FIX):
-        return {labels.SYMPTOMS: "symptom", labels.ROOT_CAUSE: "cause",
-                labels.FIX: "fix"}[section.field]
-    if section.field in (labels.DATE, labels.SEVERITY, labels.PREVENTION):
-        return "other"
-    if not section.label or section.label == "Description":
-        return "description"
-    if labels.FIX_LIKE.search(section.label):
-        return "fix"
-    return "other"
-
-
-def _items(section: Section) -> list[str]:
-    """One string per bullet or paragraph of a section (for symptoms)."""
-    items = [section.lead] if section.lead else []
-    for block in section.blocks:
-        for token in block.tokens:
-            if token.type == "inline" and token.level <= 3:
-                items.append(inline_markdown(token.children or []).strip())
-    return [i for i in items if i]
-
-
-def _section_lines(entry_id: str, section: Section, kind: str) -> list[Line]:
-    """The matchable lines of a section: its items, code spans and fence lines."""
-    label = section.label or "Description"
-    out: list[Line] = []
-    if kind == "other" and section.field in (labels.DATE, labels.SEVERITY):
-        return out
-
-    if section.lead:
-        out.append(Line(entry_id, kind, section.lead, section.line, label))
-    for block in section.blocks:
-        for token in block.tokens:
-            line = (token.map[0] if token.map else block.start) + 1
-            if token.type == "inline":
-                out.append(Line(entry_id, kind, inline_markdown(token.children or []),
-                                line, label))
-                out.extend(_code_spans(entry_id, token, kind, line, label))
-            elif token.type in ("fence", "code_block"):
-                code_kind = "error" if kind in ("symptom", "description") else "code"
-                for k, text in enumerate(token.content.splitlines()):
-                    if text.strip():
-                        out.append(Line(entry_id, code_kind, text.strip(),
-                                        line + 1 + k, label))
-    return out
-
-
-def _code_spans(entry_id: str, token: Token, kind: str, line: int, label: str) -> list[Line]:
-    code_kind = "error" if kind in ("symptom", "description", "title") else "code"
-    return [
-        Line(entry_id, code_kind, child.content.strip(), line, label)
-        for child in token.children or []
-        if child.type == "code_inline" and len(child.content.strip()) >= MIN_CODE_LEN
-    ]
-
-
-def inline_text(token: Token | None) -> str:
-    """Plain text of an inline token: code spans keep their content, markup goes."""
-    if token is None:
-        return ""
-    parts = []
-    for child in token.children or []:
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(child.content)
-    return "".join(parts)
-
-
-def inline_markdown(children: list[Token]) -> str:
-    """Markdown for a run of inline tokens, without raw HTML or JSX tags."""
-    parts: list[str] = []
-    links: list[str] = []
-    for child in children:
-        kind = child.type
-        if kind == "text":
-            parts.append(child.content)
-        elif kind == "code_inline":
-            fence = "``" if "`" in child.content else "`"
-            parts.append(f"{fence}{child.content}{fence}")
-        elif kind in ("softbreak", "hardbreak"):
-            parts.append("\n")
-        elif kind in ("strong_open", "strong_close"):
-            parts.append("**")
-        elif kind in ("em_open", "em_close"):
-            parts.append("*")
-        elif kind == "link_open":
-            links.append(str(child.attrs.get("href", "")))
-            parts.append("[")
-        elif kind == "link_close":
-            parts.append(f"]({links.pop() if links else ''})")
-        elif kind == "image":
-            parts.append(child.content)
-    return "".join(parts)
+    lead = next((s for s in sections if s.label in ("", "Description")), None)
+    if lead is not None:
+        rest = Section(lead.label, None, lead.line, blocks=lead.blocks[1:])
+        text = section_markdown(ctx.doc, rest) or section_markdown(ctx.doc, lead)
+        if text:
+            return text
+    return entry.root_cause

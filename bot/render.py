@@ -1,73 +1,220 @@
 """Every sentence the bot says: Block Kit for Slack, plain text for the terminal.
 
 Wording lives here and nowhere else, so one review covers the bot's tone and tests
-can pin the exact strings. Slack output escapes every string that came from a paste
-or from the knowledge files, once, so nothing in them can become a mention
-(<!channel>, <@U…>) or a link, and it stays inside Block Kit's size limits. Terminal
-output is left as written. Nothing here talks to Slack or reads the knowledge base.
+can pin the exact strings. Every Slack reply is built by one of the functions
+returning a Reply, and each keeps within Slack's limits (blocks, section and
+total size) by construction. Untrusted text (the knowledge, the paste, file
+names) goes through mrkdwn.py, which escapes it exactly once, and every mrkdwn
+object is marked verbatim so Slack does not turn words into mentions or links.
+Terminal output is left as written. Nothing here talks to Slack.
 """
 
 from __future__ import annotations
 
-import re
+import json
+from dataclasses import dataclass
 
+from .feedback import FIXED
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Match
+from .mrkdwn import MAX_SECTION_TEXT, MAX_URL, clipped, code_span, escape, link, short
+from .mrkdwn import mrkdwn as mrkdwn
 
 # Block Kit limits: https://docs.slack.dev/reference/block-kit/blocks
 MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
 MAX_CONTEXT_ELEMENTS = 10
+MAX_HEADER = 150
+# Slack's own ceilings are higher (a message's text runs to 40,000 characters),
+# but a reply this long is already more than anyone reads in an incident.
+MAX_TOTAL = 10_000
 # Runner-ups are a hint, not a list to read through.
-MAX_LINKS = 5
-# Titles are cut well below the section limit so a reply stays scannable.
-MAX_TITLE = 150
-# How much of a paste a miss quotes back.
+MAX_LINKS = 3
+# Titles are cut to a header's length so a reply stays scannable.
+MAX_TITLE = MAX_HEADER
+# How much of a paste or a file name a reply quotes back.
 MAX_QUOTE = 80
+
+# Interactive elements, by the action_id Slack sends back when one is clicked.
+ACTION_FIXED = "known_issue_fixed"
+ACTION_NOT_THIS = "known_issue_not_this"
+ACTION_SHARE = "known_issue_share"
+ACTION_DISMISS = "known_issue_dismiss"
+FEEDBACK_BLOCK = "known_issue_feedback"
+FIXED_COUNT_BLOCK = "known_issue_fixed_count"
 
 HINT = (
     "Try pasting the exact error line, such as the first line of the stack trace, "
     "rather than a description of it."
 )
 
-_FENCE = re.compile(r"^(\s*)(```|~~~)")
-_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
-_INLINE = re.compile(
-    r"(?P<code>`[^`\n]+`)"
-    r"|\[(?P<label>[^\]\n]+)\]\((?P<href>[^)\s]+)\)"
-    r"|<(?P<auto>(?:https?|mailto):[^>\s]+)>"
-    r"|\*\*(?P<bold>.+?)\*\*"
-    r"|__(?P<bold2>.+?)__"
-    r"|(?<![\w*])\*(?P<em>[^*\s](?:[^*\n]*[^*\s])?)\*(?![\w*])"
-)
-# Only these become links; anything else (say "!channel") would be a Slack command.
-_SAFE_URL = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
+
+@dataclass(frozen=True)
+class Reply:
+    """One Slack message: blocks, the text notifications show, and a fallback."""
+
+    text: str
+    blocks: list[dict]
+    # The one short reply to post instead when Slack refuses the blocks.
+    plain: str
 
 
-def escape(text: str) -> str:
-    """Escape the three characters Slack treats as control syntax in mrkdwn."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def answer(matches: list[Match], *, fixed: int = 0, file_name: str = "") -> Reply:
+    """The threaded answer: the best entry in full, runner-ups, the paste line it
+    matched, and feedback buttons."""
+    best = _answers(matches)[0]
+    limit = MAX_SECTION_TEXT
+    while True:
+        blocks = render_blocks(matches, limit)
+        blocks += _provenance(best.query_line, file_name)
+        blocks += _feedback(best, fixed)
+        if _size(blocks) <= MAX_TOTAL or limit < 200:
+            break
+        # Over budget only when every part is near its own limit: trim the
+        # two long sections until the whole fits.
+        limit = limit * 3 // 4
+    return Reply(render_fallback(matches), _fit(blocks), plain_answer(best))
 
 
-def mrkdwn(markdown: str) -> str:
-    """Convert the markdown of a knowledge entry to Slack mrkdwn, escaping its text."""
-    out: list[str] = []
-    fence_indent: int | None = None
-    for line in markdown.strip("\n").splitlines():
-        fence = _FENCE.match(line)
-        if fence:
-            # Slack ignores a fence's language, so ```bash becomes a bare ```.
-            out.append("```")
-            fence_indent = None if fence_indent is not None else len(fence.group(1))
-        elif fence_indent is not None:
-            out.append(escape(_dedent(line, fence_indent)))
-        else:
-            out.append(_prose_line(line))
+def same_as(match: Match, earlier: str, *, fixed: int = 0) -> Reply:
+    """The short answer for an entry the channel got lately, linking that thread."""
+    text = f"Same as {link(earlier, 'the earlier thread')}: {_title_link(match)}"
+    blocks = [_section(text), *_feedback(match, fixed)]
+    fallback = escape(
+        f"Same as the earlier thread: {short(match.entry.title, MAX_TITLE)}"
+    )
+    return Reply(fallback, _fit(blocks), plain_answer(match))
 
-    # An unclosed fence would swallow everything posted after it.
-    if fence_indent is not None:
-        out.append("```")
-    return "\n".join(out)
+
+def miss(matches: list[Match]) -> Reply:
+    """The answer to a mention that matched nothing: how to ask better."""
+    return Reply(render_fallback(matches), _fit(render_blocks(matches)), _miss_line())
+
+
+def offer(match: Match, value: str) -> Reply:
+    """The private "possible match" for the poster, who may share it or dismiss it."""
+    blocks = [
+        _section(f"*Possible match (only you can see this):* {_title_link(match)}"),
+        _context([escape(_facts(match))]),
+        {
+            "type": "actions",
+            "elements": [
+                _button("Share in thread", ACTION_SHARE, value, primary=True),
+                _button("Not it", ACTION_DISMISS, value),
+            ],
+        },
+    ]
+    fallback = escape(f"Possible match: {short(match.entry.title, MAX_TITLE)}")
+    return Reply(fallback, _fit(blocks), plain_answer(match))
+
+
+def plain_answer(match: Match) -> str:
+    """One line with the title and the link: what survives when blocks do not."""
+    title = short(match.entry.title, MAX_TITLE)
+    url = match.url if len(escape(match.url)) <= MAX_URL else short(match.url, 100)
+    return escape(f"{_verdict(match)}: {title} ({url})")
+
+
+def render_blocks(matches: list[Match], limit: int = MAX_SECTION_TEXT) -> list[dict]:
+    """The reply as Block Kit: the best answer in full, the others as links."""
+    answers = _answers(matches)
+    if not answers:
+        return _miss_blocks(matches)
+    best = answers[0]
+    more = _more_note(best)
+
+    blocks = [
+        _section(f"*{_verdict(best)}:* {_title_link(best)}"),
+        _context([escape(_facts(best))]),
+    ]
+    if best.entry.root_cause:
+        blocks.append(
+            _section(clipped("Root cause", best.entry.root_cause, more, limit))
+        )
+    fix = _fix(best)
+    if fix:
+        blocks.append(_section(clipped("Fix", fix, more, limit)))
+
+    if answers[1:]:
+        blocks.append(_context([_links("Also possibly: ", answers[1 : 1 + MAX_LINKS])]))
+    return blocks[:MAX_BLOCKS]
+
+
+def render_fallback(matches: list[Match]) -> str:
+    """The short `text` Slack shows in notifications and where blocks cannot render."""
+    answers = _answers(matches)
+    if not answers:
+        return _miss_line()
+    best = answers[0]
+    return escape(f"{_verdict(best)}: {short(best.entry.title, MAX_TITLE)}")
+
+
+def with_fixed_count(blocks: list[dict], count: int) -> list[dict]:
+    """An answer's blocks (as Slack sent them back) showing a new "fixed it" count."""
+    kept = [b for b in blocks if b.get("block_id") != FIXED_COUNT_BLOCK]
+    at = next(
+        (i for i, b in enumerate(kept) if b.get("block_id") == FEEDBACK_BLOCK),
+        len(kept),
+    )
+    return _fit(kept[:at] + _fixed_count(count) + kept[at:])
+
+
+def fixed_count_text(count: int) -> str:
+    return f"Fixed it for {count} {'person' if count == 1 else 'people'}."
+
+
+def vote_thanks(vote: str, *, changed: bool, title: str, days: float) -> str:
+    """The private note to someone who clicked Fixed it or Not this."""
+    if not changed:
+        return "Your vote on this answer is already counted."
+    if vote == FIXED:
+        return "Thanks, counted: this answer fixed it for you."
+    name = escape(short(title, MAX_TITLE))
+    return (
+        f'Thanks. I won\'t offer "{name}" for this error in this channel '
+        f"for {_days(days)}."
+    )
+
+
+def already_answered(earlier: str) -> str:
+    """To someone who asks about a thread that already has that answer."""
+    return f"This thread already has that answer: {link(earlier, 'see it here')}."
+
+
+def offer_taken() -> str:
+    return "This match was already shared, or the thread already has it."
+
+
+def offer_gone() -> str:
+    return "That entry is no longer in the knowledge, so there is nothing to share."
+
+
+def vote_unknown() -> str:
+    return "I no longer know which answer this was, so the vote was not counted."
+
+
+def usage() -> Reply:
+    """The help, as a reply to a mention that asked nothing."""
+    return Reply(usage_text(), [], usage_text())
+
+
+def usage_text() -> str:
+    """Help for the slash command, in Slack mrkdwn."""
+    return (
+        "*Usage:* `/known-issue PASTED ERROR`\n"
+        "Paste an error and I reply, only to you, with the known issue it matches: "
+        "its root cause and its fix.\n"
+        "In a watched channel I answer a pasted error in its thread by myself, "
+        "but only when the match is certain.\n"
+        "Mention me in a thread with no text to look up the message that started it."
+    )
+
+
+def reload_denied() -> str:
+    return "Only the people listed in reload_users in known-issue.toml can reload."
+
+
+def error_text() -> str:
+    """The apology for something that failed on our side; details go to the log."""
+    return "Sorry, that lookup failed on my side and has been logged. Try again soon."
 
 
 def render_text(matches: list[Match], query: str | None = None) -> str:
@@ -90,54 +237,18 @@ def render_text(matches: list[Match], query: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def render_blocks(matches: list[Match]) -> list[dict]:
-    """The reply as Block Kit: the best answer in full, the others as links."""
-    answers = _answers(matches)
-    if not answers:
-        return _miss_blocks(matches)
-    best = answers[0]
-    more = _more_note(best)
+def _miss_text(matches: list[Match], query: str | None) -> str:
+    first_line = (query or "").strip().splitlines()[:1]
+    if first_line:
+        lines = [f'No known issue matches "{short(first_line[0], MAX_QUOTE)}".']
+    else:
+        lines = ["No known issue matches that."]
+    lines.append(HINT)
 
-    blocks = [
-        _section(f"*{_verdict(best)}:* {_title_link(best)}"),
-        _context([escape(_facts(best))]),
-    ]
-    if best.entry.root_cause:
-        blocks.append(_section(_clipped("Root cause", best.entry.root_cause, more)))
-    fix = _fix(best)
-    if fix:
-        blocks.append(_section(_clipped("Fix", fix, more)))
-
-    if answers[1:]:
-        links = " · ".join(_title_link(m) for m in answers[1 : 1 + MAX_LINKS])
-        blocks.append(_context([f"Also possibly: {links}"]))
-    return blocks[:MAX_BLOCKS]
-
-
-def render_fallback(matches: list[Match]) -> str:
-    """The short `text` Slack shows in notifications and where blocks cannot render."""
-    answers = _answers(matches)
-    if not answers:
-        return f"No known issue matches that. {HINT}"
-    best = answers[0]
-    return escape(f"{_verdict(best)}: {_short(best.entry.title, MAX_TITLE)}")
-
-
-def usage_text() -> str:
-    """Help for the slash command, in Slack mrkdwn."""
-    return (
-        "*Usage:* `/known-issue PASTED ERROR`\n"
-        "Paste an error and I reply, only to you, with the known issue it matches: "
-        "its root cause and its fix.\n"
-        "In a watched channel I answer a pasted error in its thread by myself, "
-        "but only when the match is certain.\n"
-        "Mention me in a thread with no text to look up the message that started it."
-    )
-
-
-def error_text() -> str:
-    """The apology for a lookup that failed on our side; details go to the log."""
-    return "Sorry, that lookup failed on my side and has been logged. Try again soon."
+    if matches:
+        lines += ["", "Closest entries:"]
+        lines += [f"- {m.entry.title} ({m.url})" for m in matches[:MAX_LINKS]]
+    return "\n".join(lines)
 
 
 def _answers(matches: list[Match]) -> list[Match]:
@@ -153,8 +264,8 @@ def _verdict(match: Match) -> str:
 def _facts(match: Match) -> str:
     entry = match.entry
     parts = [
-        f"Severity: {_short(entry.severity, MAX_TITLE)}" if entry.severity else "",
-        f"Date: {_short(entry.date, MAX_TITLE)}" if entry.date else "",
+        f"Severity: {short(entry.severity, MAX_TITLE)}" if entry.severity else "",
+        f"Date: {short(entry.date, MAX_TITLE)}" if entry.date else "",
         f"Score: {match.score:.0f} ({match.confidence} confidence)",
     ]
     return " · ".join(part for part in parts if part)
@@ -166,122 +277,104 @@ def _fix(match: Match) -> str:
     return match.snippet or match.entry.fix
 
 
-def _miss_text(matches: list[Match], query: str | None) -> str:
-    first_line = (query or "").strip().splitlines()[:1]
-    if first_line:
-        lines = [f'No known issue matches "{_short(first_line[0], MAX_QUOTE)}".']
-    else:
-        lines = ["No known issue matches that."]
-    lines.append(HINT)
-
-    if matches:
-        lines += ["", "Closest entries:"]
-        lines += [f"- {m.entry.title} ({m.url})" for m in matches[:MAX_LINKS]]
-    return "\n".join(lines)
+def _miss_line() -> str:
+    return f"No known issue matches that. {HINT}"
 
 
 def _miss_blocks(matches: list[Match]) -> list[dict]:
-    blocks = [_section(f"No known issue matches that. {HINT}")]
+    blocks = [_section(_miss_line())]
     if matches:
-        links = " · ".join(_title_link(m) for m in matches[:MAX_LINKS])
-        blocks.append(_context([f"Closest entries: {links}"]))
+        blocks.append(_context([_links("Closest entries: ", matches[:MAX_LINKS])]))
     return blocks
 
 
-def _title_link(match: Match) -> str:
-    return _link(match.url, _short(match.entry.title, MAX_TITLE))
+def _provenance(quote: str, file_name: str) -> list[dict]:
+    """Which line of the paste matched, and from which file: so a reader can judge."""
+    parts = []
+    if quote.strip():
+        parts.append(f"Matched {code_span(quote, MAX_QUOTE)}")
+    if file_name.strip():
+        parts.append(f"from the file {code_span(file_name, MAX_QUOTE)}")
+    return [_context([" ".join(parts) + "."])] if parts else []
 
 
-def _more_note(match: Match) -> str:
-    if _SAFE_URL.match(match.url):
-        return f"_Cut short here: {_link(match.url, 'read the full entry')}._"
-    return f"_Cut short here: the full entry is at {escape(match.url)}._"
+def _feedback(match: Match, fixed: int) -> list[dict]:
+    value = match.entry.id[:2000]
+    return [
+        *_fixed_count(fixed),
+        {
+            "type": "actions",
+            "block_id": FEEDBACK_BLOCK,
+            "elements": [
+                _button("Fixed it", ACTION_FIXED, value),
+                _button("Not this", ACTION_NOT_THIS, value),
+            ],
+        },
+    ]
 
 
-def _clipped(heading: str, markdown: str, more: str) -> str:
-    """A headed section of converted markdown that fits Slack's section limit.
+def _fixed_count(count: int) -> list[dict]:
+    if count <= 0:
+        return []
+    return [{**_context([fixed_count_text(count)]), "block_id": FIXED_COUNT_BLOCK}]
 
-    The markdown is cut before conversion, so the cut can never split an escape
-    or a link, and mrkdwn() closes any fence the cut left open.
-    """
-    text = f"*{heading}*\n{mrkdwn(markdown)}"
-    budget = len(markdown)
-    while len(text) > MAX_SECTION_TEXT and budget > 0:
-        # Escaping makes the text grow, so shrink the source in proportion.
-        budget = min(budget - 1, budget * MAX_SECTION_TEXT // len(text) - len(more))
-        text = f"*{heading}*\n{mrkdwn(_cut(markdown, budget))}\n{more}"
+
+def _links(lead: str, matches: list[Match]) -> str:
+    """Title links after lead, as many as fit in one text object: a link cut
+    in half would show its raw markup."""
+    text = lead + _title_link(matches[0])
+    for match in matches[1:]:
+        more = f" · {_title_link(match)}"
+        if len(text) + len(more) > MAX_SECTION_TEXT:
+            break
+        text += more
     return text
 
 
-def _cut(text: str, budget: int) -> str:
-    """Cut at a line end, or at a space when that would lose too much."""
-    if budget <= 0:
-        return ""
-    head = text[:budget]
-    for mark in ("\n", " "):
-        at = head.rfind(mark)
-        if at > budget // 2:
-            return head[:at]
-    return head
+def _title_link(match: Match) -> str:
+    return link(match.url, short(match.entry.title, MAX_TITLE))
 
 
-def _prose_line(line: str) -> str:
-    heading = _HEADING.match(line)
-    if heading:
-        return f"*{_inline(heading.group(1))}*"
-    bullet = _BULLET.match(line)
-    if bullet:
-        return f"{bullet.group(1)}• {_inline(bullet.group(2))}"
-    return _inline(line)
+def _more_note(match: Match) -> str:
+    return f"_Cut short here: {link(match.url, 'read the full entry')}._"
 
 
-def _inline(text: str) -> str:
-    """Convert inline markdown to mrkdwn, escaping everything between the marks."""
-    out: list[str] = []
-    end = 0
-    for token in _INLINE.finditer(text):
-        out.append(escape(text[end : token.start()]))
-        end = token.end()
-
-        if token["code"]:
-            out.append(escape(token["code"]))
-        elif token["label"]:
-            out.append(_link(token["href"], token["label"]))
-        elif token["auto"]:
-            out.append(_link(token["auto"], token["auto"]))
-        elif token["bold"] or token["bold2"]:
-            out.append(f"*{_inline(token['bold'] or token['bold2'])}*")
-        else:
-            out.append(f"_{_inline(token['em'])}_")
-
-    out.append(escape(text[end:]))
-    return "".join(out)
+def _days(days: float) -> str:
+    if days >= 1:
+        whole = round(days)
+        return f"{whole} day" if whole == 1 else f"{whole} days"
+    hours = max(1, round(days * 24))
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"
 
 
-def _link(url: str, label: str) -> str:
-    """A Slack link when the URL is a web or mail address, else the label and URL."""
-    if not _SAFE_URL.match(url):
-        return escape(f"{label} ({url})")
-    # A bar would end the URL early or split the label.
-    href = escape(url).replace("|", "%7C")
-    return f"<{href}|{escape(label).replace('|', '¦')}>"
-
-
-def _dedent(line: str, indent: int) -> str:
-    # Fences nested in a list item are indented; their code should not be.
-    spaces = len(line) - len(line.lstrip(" "))
-    return line[min(spaces, indent) :]
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _button(label: str, action_id: str, value: str, primary: bool = False) -> dict:
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": False},
+        "action_id": action_id,
+        "value": value,
+    }
+    return {**button, "style": "primary"} if primary else button
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": _text(text)}
 
 
 def _context(texts: list[str]) -> dict:
-    elements = [{"type": "mrkdwn", "text": text} for text in texts]
+    elements = [_text(text) for text in texts]
     return {"type": "context", "elements": elements[:MAX_CONTEXT_ELEMENTS]}
+
+
+def _text(text: str) -> dict:
+    # verbatim: Slack leaves the words alone (no automatic mentions or channel
+    # links); our own <url|label> links still work.
+    return {"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT], "verbatim": True}
+
+
+def _fit(blocks: list[dict]) -> list[dict]:
+    return blocks[:MAX_BLOCKS]
+
+
+def _size(blocks: list[dict]) -> int:
+    return len(json.dumps(blocks, ensure_ascii=False))

@@ -2,23 +2,32 @@
 
 Socket Mode needs no public URL, so it is the default. HTTP mode serves events, the
 slash command and interactivity on one path, /slack/events, plus a /healthz that
-answers without touching Slack, for load balancers and the container health check.
-What the app does with a request is slack_app.py's business.
+answers without touching Slack, for load balancers and the container health
+check: 503 until the knowledge is loaded, then 200. The server starts before the
+knowledge is read, so Slack's requests are acknowledged meanwhile and answered
+once it is. SIGTERM (or SIGINT) stops either mode cleanly: no new requests,
+in-flight answers finished, the Socket Mode connection closed. What the app
+does with a request is slack_app.py's business.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import socket
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import waitress
 from slack_bolt import App
-from waitress.server import BaseWSGIServer, MultiSocketServer
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from .config import Settings, require
+from .model import Entry, Match
 from .slack_app import Lookup, build_app
 
 log = logging.getLogger(__name__)
@@ -26,20 +35,114 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
+# How long a lookup waits for the knowledge at start-up before giving up; a
+# redelivery of the event will find it loaded.
+LOAD_WAIT_SECONDS = 120.0
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Server = BaseWSGIServer | MultiSocketServer
+
+
+class Knowledge:
+    """The knowledge base, or the promise of it while it loads.
+
+    serve() hands this to the app straight away; lookups made before the load
+    finishes wait for it, and /healthz reports whether it has.
+    """
+
+    def __init__(self, load: Callable[[], Lookup]) -> None:
+        self._load = load
+        self._kb: Lookup | None = None
+        self._loaded = threading.Event()
+
+    @classmethod
+    def of(cls, kb: Lookup | Callable[[], Lookup]) -> Knowledge:
+        """A ready Knowledge around a loaded base, or one that will call the loader."""
+        if hasattr(kb, "lookup"):
+            ready = cls(lambda: kb)  # type: ignore[arg-type,return-value]
+            ready.load()
+            return ready
+        return cls(kb)  # type: ignore[arg-type]
+
+    @property
+    def ready(self) -> bool:
+        return self._loaded.is_set()
+
+    def load(self) -> Lookup:
+        if self._kb is None:
+            self._kb = self._load()
+            self._loaded.set()
+        return self._kb
+
+    def loaded(self) -> Lookup:
+        if not self._loaded.wait(LOAD_WAIT_SECONDS):
+            raise TimeoutError("the knowledge is still loading")
+        assert self._kb is not None
+        return self._kb
+
+    def lookup(self, text: str, limit: int = 3) -> list[Match]:
+        return self.loaded().lookup(text, limit)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.loaded().entry(entry_id)
+
+    def link(self, entry: Entry) -> str:
+        return self.loaded().link(entry)
+
+    def reload(self) -> Any:
+        """The knowledge base's own reload; only KnowledgeBase has one."""
+        reload = getattr(self.loaded(), "reload", None)
+        if reload is None:
+            raise NotImplementedError("this knowledge cannot be reloaded")
+        return reload()
 
 
 def serve(
-    settings: Settings, kb: Lookup, *, http: bool, host: str, port: int
+    settings: Settings,
+    kb: Lookup | Callable[[], Lookup],
+    *,
+    http: bool,
+    host: str,
+    port: int,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Check the settings the mode needs, build the app, and run until stopped."""
+    """Check the settings, build the app, and run until stopped (SIGTERM, or stop).
+
+    kb is the knowledge base, or a function that loads it; given a function,
+    HTTP mode answers /healthz with 503 until it returns.
+    """
     check_settings(settings, http=http)
-    app = build_app(settings, kb)
-    if http:
-        run_http(app, host, port)
-    else:
-        # check_settings has made sure there is a token; "" only satisfies the type.
-        run_socket_mode(app, settings.app_token or "")
+    stop = stop or threading.Event()
+    _stop_on_signals(stop)
+    knowledge = Knowledge.of(kb)
+    app = build_app(settings, knowledge)
+    try:
+        if http:
+            server = make_server(app, host, port, ready=lambda: knowledge.ready)
+            failures: list[BaseException] = []
+            threading.Thread(
+                target=_load_or_stop,
+                args=(knowledge, settings, stop, failures),
+                name="known-issue-load",
+                daemon=True,
+            ).start()
+            log.info(
+                "serving Slack requests on http://%s:%d%s",
+                host,
+                server.effective_port,
+                EVENTS_PATH,
+            )
+            run_until(server, stop)
+            if failures:
+                raise failures[0]
+        else:
+            _load(knowledge, settings, stop)
+            # check_settings has made sure there is a token; "" only satisfies the type.
+            run_socket_mode(app, settings.app_token or "", stop)
+    finally:
+        # Answers already started get to finish, so none is half-posted.
+        app.listener_runner.listener_executor.shutdown(wait=True)
+        log.info("stopped")
 
 
 def check_settings(settings: Settings, *, http: bool) -> None:
@@ -67,38 +170,103 @@ def check_settings(settings: Settings, *, http: bool) -> None:
         )
 
 
-def run_http(app: App, host: str, port: int) -> None:
-    """Serve the app over HTTP on waitress until the process is stopped."""
-    server = make_server(app, host, port)
-    log.info("serving Slack requests on http://%s:%d%s", host, port, EVENTS_PATH)
-    server.run()
-
-
-def run_socket_mode(app: App, app_token: str) -> None:
-    """Hold a Socket Mode connection to Slack until the process is stopped."""
+def run_socket_mode(app: App, app_token: str, stop: threading.Event) -> None:
+    """Hold a Socket Mode connection to Slack until stop is set."""
     log.info("connecting to Slack in Socket Mode")
-    SocketModeHandler(app, app_token).start()
+    handler = SocketModeHandler(app, app_token)
+    handler.connect()
+    stop.wait()
+    log.info("closing the Socket Mode connection")
+    _end_read(handler)
+    handler.close()
+
+
+def _end_read(handler: SocketModeHandler) -> None:
+    """Shut the socket down so close() need not wait out a read.
+
+    slack_sdk's built-in client reads with a three-second timeout while holding
+    the lock that close() takes; shutting the socket down ends that read now.
+    """
+    session = getattr(handler.client, "current_session", None)
+    sock = getattr(session, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already gone: nothing to wait for
 
 
 def make_server(
-    app: App, host: str, port: int
-) -> BaseWSGIServer | MultiSocketServer:
+    app: App, host: str, port: int, ready: Callable[[], bool] = lambda: True
+) -> Server:
     """A waitress server for the app, bound but not yet running (port 0 picks one)."""
-    return waitress.create_server(wsgi_app(app), host=host, port=port)
+    return waitress.create_server(wsgi_app(app, ready), host=host, port=port)
 
 
-def wsgi_app(app: App) -> WsgiApp:
-    """The WSGI application: Bolt on /slack/events, a liveness answer on /healthz."""
+def run_until(server: Server, stop: threading.Event) -> None:
+    """Serve until stop is set, then close the sockets and finish requests in flight.
+
+    waitress's own run() can only be interrupted by an exception in its thread;
+    looping here lets a signal handler (or a test) stop it with an Event.
+    """
+    sockets = getattr(server, "_map", None) or getattr(server, "map", {})
+    while not stop.is_set():
+        wasyncore.loop(timeout=0.05, map=sockets, count=1)
+    wasyncore.close_all(sockets)
+    server.task_dispatcher.shutdown()
+
+
+def wsgi_app(app: App, ready: Callable[[], bool] = lambda: True) -> WsgiApp:
+    """The WSGI application: Bolt on /slack/events, readiness on /healthz."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(
         environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        # Liveness only: answering must not depend on Slack being reachable.
+        # Answering must not depend on Slack being reachable, only on us.
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == HEALTH_PATH and method == "GET":
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            if not ready():
+                start_response("503 Service Unavailable", _TEXT)
+                return [b"loading"]
+            start_response("200 OK", _TEXT)
             return [b"ok"]
         return slack(environ, start_response)
 
     return application
+
+
+_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+
+
+def _load_or_stop(
+    knowledge: Knowledge,
+    settings: Settings,
+    stop: threading.Event,
+    failures: list[BaseException],
+) -> None:
+    # Knowledge that cannot be read will not fix itself: stop, and say why.
+    try:
+        _load(knowledge, settings, stop)
+    except BaseException as error:
+        failures.append(error)
+        stop.set()
+
+
+def _load(knowledge: Knowledge, settings: Settings, stop: threading.Event) -> None:
+    kb = knowledge.load()
+    log.info("knowledge loaded; answering")
+    if getattr(kb, "reload", None) is None:
+        return
+    from .watch import start_watching
+
+    stop_watching = start_watching(kb, settings)  # type: ignore[arg-type]
+    threading.Thread(target=lambda: (stop.wait(), stop_watching()), daemon=True).start()
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT set stop; only the main thread may install handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda signum, frame: stop.set())

@@ -43,6 +43,21 @@ def is_error_line(line: str) -> bool:
     return bool(ERROR_WORDS.search(line)) and not is_informational(line)
 
 
+_STRONG_ERROR = re.compile(
+    r"error|exception|fail|fatal|denied|refused|panic|emerg|crash|traceback|abort|"
+    r"cannot|can't|unable|invalid|unknown|not found|unsupported", re.I)
+_WARNING = re.compile(r"\bwarn(ing)?\b|deprecat", re.I)
+
+
+def error_strength(line: str) -> int:
+    """2 for a line that reports an error, 1 for a warning, 0 for anything else."""
+    if is_informational(line):
+        return 0
+    if _STRONG_ERROR.search(line) and not _WARNING.search(line):
+        return 2
+    return 1 if ERROR_WORDS.search(line) else 0
+
+
 def reports_problem(lines: list[str]) -> bool:
     """Whether any line says something is wrong, as a tool or as a person."""
     return any(ERROR_WORDS.search(ln) or TROUBLE_WORDS.search(ln) for ln in lines)

@@ -1,23 +1,19 @@
-"""The Bolt app: which Slack events the bot answers, and where the answer goes.
+"""The Bolt app: which Slack requests the bot listens to, and who handles each.
 
-A paste in a watched channel gets a threaded reply only when the match is certain;
-anything less stays silent, because a wrong guess in an incident channel costs more
-than no guess. /known-issue and @mentions are explicit questions, so they always get
-an answer. Wording lives in render.py, matching in the knowledge base, and serving
-(HTTP or Socket Mode) in server.py. Nothing here runs at import time.
+Listeners stay thin: they sort the event (messages.py), hand it to the answer
+flow (answers.py) or the button handlers (clicks.py), and nothing else. The
+rules that make the bot trustworthy in an incident channel (one reply per
+message, in its thread, quiet when unsure) live in those modules; wording in
+render.py; serving (HTTP or Socket Mode) in server.py. Nothing runs at import.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import Protocol
+from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -26,8 +22,23 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from . import render
+from .answers import Answers, Lookup
+from .channels import ChannelPolicy, ChannelRules
+from .clicks import VOTE_ACTIONS, Clicks
 from .config import Settings
-from .model import CONFIDENCE_HIGH, Match
+from .feedback import Feedback
+from .ledger import Ledger
+from .messages import (
+    Identity,
+    Paste,
+    mention_text,
+    query_text,
+    read_edit,
+    read_paste,
+    text_files,
+)
+from .reload import allowed_to_reload
+from .state import StateDB
 
 # Our own logger rather than the one Bolt hands listeners: Bolt copies the root
 # level into that one when a listener is registered, so its INFO lines vanish
@@ -35,24 +46,13 @@ from .model import CONFIDENCE_HIGH, Match
 log = logging.getLogger(__name__)
 
 COMMAND = "/known-issue"
+RELOAD = "reload"
 
-# Message subtypes that carry something a person typed; the rest (edits, deletes,
-# joins, topic changes) are Slack talking about the channel.
-PASTE_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+# Listener threads. An answer may wait for its channel's posting slot, so a
+# burst in a few channels must not hold every thread (Bolt's default is 5).
+LISTENER_THREADS = 32
 
-# Enough to cover Slack's retry window (three retries over about five minutes) at
-# any plausible channel volume, small enough to never matter for memory.
-RECENT_SIZE = 2000
-
-# Channel ids look like C0123ABCD (public) or G0123ABCD (older private channels).
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-_SLACK_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
-
-
-class Lookup(Protocol):
-    """What the app needs from the knowledge base (KnowledgeBase, or a test's fake)."""
-
-    def lookup(self, text: str, limit: int = 3) -> list[Match]: ...
+__all__ = ["COMMAND", "Lookup", "build_app", "build_client"]
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -83,75 +83,109 @@ def build_app(
         # not fall back to reading the environment itself.
         signing_secret=settings.signing_secret or "",
         process_before_response=process_before_response,
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, "known-issue"),
     )
-    watchlist = Watchlist(settings.channels, client)
-    seen_events = Recent(RECENT_SIZE)
-    answered = Recent(RECENT_SIZE)
+    state = StateDB(settings.state_db)
+    answers = Answers(
+        settings,
+        kb,
+        Ledger(state),
+        Feedback(state),
+        ChannelDirectory(settings.rules, client),
+    )
+    _listen_to_messages(app, answers)
+    _listen_to_buttons(app, Clicks(answers))
+    _listen_to_command(app, settings, kb, answers)
 
-    @app.middleware
-    def skip_redeliveries(body: dict, next: Callable[[], None]) -> BoltResponse | None:
-        # Slack redelivers an event (X-Slack-Retry-Num, or retry_attempt in Socket
-        # Mode) when our ack was slow; the first delivery is already being handled.
-        event_id = body.get("event_id")
-        if event_id and not seen_events.add(event_id):
-            return BoltResponse(status=200, body="")
-        next()
-        return None
+    @app.error
+    def on_error(
+        error: Exception, body: dict, client: WebClient, respond: Respond
+    ) -> None:
+        event = body.get("event") or {}
+        what = event.get("type") or body.get("command") or body.get("type")
+        log.error(
+            "failed to handle %s (event %s)",
+            what,
+            body.get("event_id", "-"),
+            exc_info=error,
+        )
+        _apologise(body, client, respond)
 
+    return app
+
+
+def _listen_to_messages(app: App, answers: Answers) -> None:
     @app.event("message")
-    def on_message(event: dict, context: BoltContext, client: WebClient) -> None:
-        if not _is_paste(event, context.bot_user_id):
+    def on_message(
+        event: dict, body: dict, context: BoltContext, client: WebClient
+    ) -> None:
+        me = Identity(context.bot_user_id, context.bot_id)
+        edit = read_edit(event, me)
+        if edit is not None:
+            answers.edit(client, edit)
             return
-        if not watchlist.watches(event["channel"]):
-            return
-        started = time.monotonic()
-        matches = kb.lookup(query_text(event["text"]))
-        best = matches[0] if matches else None
-
-        thread_ts = event.get("thread_ts") or event["ts"]
-        certain = best is not None and best.confidence == CONFIDENCE_HIGH
-        # One answer per entry per thread: a pasted error often gets pasted again.
-        channel = event["channel"]
-        if certain and answered.add(f"{channel}:{thread_ts}:{best.entry.id}"):
-            _post(client, channel, thread_ts, matches)
-            _log_answer(channel, matches, started, "thread")
-        else:
-            _log_answer(channel, matches, started, "repeat" if certain else "silent")
+        paste = read_paste(event, me)
+        if paste is not None:
+            answers.paste(client, paste, body.get("event_id"))
 
     @app.event("app_mention")
-    def on_mention(event: dict, client: WebClient) -> None:
-        started = time.monotonic()
-        channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
-        text = query_text(event.get("text", ""))
-        if not text and thread_ts != event["ts"]:
-            # "@known-issue" alone in a thread asks about the message that started it.
-            text = _thread_root_text(client, channel, thread_ts)
-        if not text:
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=render.usage_text()
-            )
-            return
+    def on_mention(event: dict, body: dict, client: WebClient) -> None:
+        if event.get("bot_id"):
+            return  # apps mentioning us could start a conversation without end
+        ts = event["ts"]
+        paste = Paste(
+            channel=event["channel"],
+            ts=ts,
+            thread_ts=event.get("thread_ts") or ts,
+            user=event.get("user"),
+            text=mention_text(event),
+            files=text_files(event),
+        )
+        answers.mention(client, paste, body.get("event_id"))
 
-        matches = kb.lookup(text)
-        _post(client, channel, thread_ts, matches)
-        _log_answer(channel, matches, started, "thread")
 
+def _listen_to_buttons(app: App, clicks: Clicks) -> None:
+    @app.action(render.ACTION_SHARE)
+    def on_share(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        clicks.share(body, client, respond)
+
+    @app.action(render.ACTION_DISMISS)
+    def on_dismiss(ack: Ack, body: dict, respond: Respond) -> None:
+        ack()
+        clicks.dismiss(body, respond)
+
+    for action_id, vote in VOTE_ACTIONS.items():
+        app.action(action_id)(_voter(clicks, vote))
+
+
+def _listen_to_command(
+    app: App, settings: Settings, kb: Lookup, answers: Answers
+) -> None:
     def ack_command(ack: Ack, command: dict) -> None:
-        # Help needs no lookup, so it can ride on the acknowledgement itself.
-        if _is_help(command.get("text", "")):
+        # Help and refusals need no work, so they ride on the acknowledgement.
+        text = command.get("text", "").strip().lower()
+        user = command.get("user_id", "")
+        if text in ("", "help"):
             ack(text=render.usage_text(), response_type="ephemeral")
+        elif text == RELOAD and not allowed_to_reload(settings, user):
+            ack(text=render.reload_denied(), response_type="ephemeral")
         else:
             ack()
 
     def answer_command(command: dict, respond: Respond) -> None:
-        text = query_text(command.get("text", ""))
-        if _is_help(text):
+        text = command.get("text", "").strip()
+        if text.lower() in ("", "help"):
             return
+        if text.lower() == RELOAD:
+            _reload(kb, settings, command, respond)
+            return
+
         started = time.monotonic()
         # Bolt logs a failed lazy listener without a traceback and tells nobody,
         # so the person who asked gets an apology here.
         try:
-            matches = kb.lookup(text)
+            matches = kb.lookup(query_text(text))
         except Exception:
             log.exception("lookup failed for %s", COMMAND)
             respond(text=render.error_text(), response_type="ephemeral")
@@ -161,136 +195,83 @@ def build_app(
             blocks=render.render_blocks(matches),
             response_type="ephemeral",
         )
-        _log_answer(command.get("channel_id", ""), matches, started, "ephemeral")
+        answers.log_lookup(command.get("channel_id", ""), matches, started, "ephemeral")
 
     # Lazy, so the lookup runs after Slack has its acknowledgement even when
     # process_before_response holds the HTTP response until listeners finish.
     app.command(COMMAND)(ack=ack_command, lazy=[answer_command])
 
-    @app.error
-    def log_error(error: Exception, body: dict) -> None:
-        what = body.get("event", {}).get("type") or body.get("command")
-        event_id = body.get("event_id", "-")
-        log.error("failed to handle %s (event %s)", what, event_id, exc_info=error)
 
-    return app
+class ChannelDirectory:
+    """Channel policies by channel id, resolving names with conversations.info.
 
-
-class Watchlist:
-    """The channels the bot answers pastes in, named by id or by name.
-
-    Names are resolved with conversations.info on first sight of a channel and
-    cached for the life of the process. An empty watchlist watches every channel
-    the bot is in, which the bot's channel membership already limits.
+    A name is resolved once per channel and cached for the life of the process;
+    rules given by id need no call at all.
     """
 
-    def __init__(self, channels: frozenset[str], client: WebClient) -> None:
-        self._ids = {c for c in channels if _CHANNEL_ID.match(c)}
-        self._names = set(channels) - self._ids
+    def __init__(self, rules: ChannelRules, client: WebClient) -> None:
+        self.rules = rules
         self._client = client
-        self._name_by_id: dict[str, str | None] = {}
+        self._names: dict[str, str | None] = {}
 
-    def watches(self, channel_id: str) -> bool:
-        if not self._ids and not self._names:
-            return True
-        if channel_id in self._ids:
-            return True
-        return bool(self._names) and self._name_of(channel_id) in self._names
+    def policy(self, channel_id: str) -> ChannelPolicy:
+        if channel_id in self.rules.channels or not self.rules.names_channels:
+            return self.rules.for_channel(channel_id)
+        return self.rules.for_channel(channel_id, self._name_of(channel_id))
 
     def _name_of(self, channel_id: str) -> str | None:
-        if channel_id not in self._name_by_id:
+        if channel_id not in self._names:
             try:
                 info = self._client.conversations_info(channel=channel_id)
-                self._name_by_id[channel_id] = info["channel"]["name"]
+                self._names[channel_id] = info["channel"]["name"]
             except SlackApiError as error:
                 # Cached too: a missing scope will not fix itself per message.
                 log.warning(
                     "cannot resolve the name of channel %s (%s): add the channels:read"
-                    " and groups:read scopes, or list channel ids in"
-                    " KNOWN_ISSUE_CHANNELS",
+                    " and groups:read scopes, or name channels by id",
                     channel_id,
                     error.response.get("error"),
                 )
-                self._name_by_id[channel_id] = None
-        return self._name_by_id[channel_id]
+                self._names[channel_id] = None
+        return self._names[channel_id]
 
 
-class Recent:
-    """A bounded, thread-safe set of keys, oldest forgotten first."""
+def _voter(clicks: Clicks, vote: str):
+    def on_vote(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        clicks.vote(body, client, respond, vote)
 
-    def __init__(self, size: int) -> None:
-        self._keys: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def add(self, key: str) -> bool:
-        """Remember key; False when it was already remembered."""
-        with self._lock:
-            if key in self._keys:
-                return False
-            self._keys[key] = None
-            if len(self._keys) > self._size:
-                self._keys.popitem(last=False)
-            return True
+    return on_vote
 
 
-def query_text(slack_text: str) -> str:
-    """Undo Slack's markup on a message, so lookup sees what the person pasted."""
-    text = _SLACK_MARKUP.sub(_plain, slack_text)
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    # Fences only say "this is code", which every paste is.
-    return text.replace("```", "\n").strip()
+def _reload(kb: Lookup, settings: Settings, command: dict, respond: Respond) -> None:
+    if not allowed_to_reload(settings, command.get("user_id", "")):
+        return
+    try:
+        summary = kb.reload().summary()  # type: ignore[attr-defined]
+    except Exception:
+        log.exception("%s reload failed", COMMAND)
+        respond(text=render.error_text(), response_type="ephemeral")
+        return
+    respond(text=summary, response_type="ephemeral")
 
 
-def _plain(markup: re.Match[str]) -> str:
-    target, label = markup.group(1), markup.group(2)
-    if target.startswith(("@", "!")):
-        return ""  # mentions of people and of @here say nothing about the error
-    if target.startswith("#"):
-        return f"#{label}" if label else ""
-    return label or target.removeprefix("mailto:")
-
-
-def _is_paste(event: dict, bot_user_id: str | None) -> bool:
-    if event.get("subtype") not in PASTE_SUBTYPES or event.get("bot_id"):
-        return False
-    text = event.get("text") or ""
-    # A message that mentions the bot also arrives as app_mention; answer it once.
-    return bool(text.strip()) and not (bot_user_id and f"<@{bot_user_id}" in text)
-
-
-def _is_help(text: str) -> bool:
-    return text.strip().lower() in ("", "help")
-
-
-def _thread_root_text(client: WebClient, channel: str, thread_ts: str) -> str:
-    replies = client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
-    messages = replies.get("messages") or [{}]
-    return query_text(messages[0].get("text", ""))
-
-
-def _post(
-    client: WebClient, channel: str, thread_ts: str, matches: list[Match]
-) -> None:
-    client.chat_postMessage(
-        channel=channel,
-        thread_ts=thread_ts,
-        text=render.render_fallback(matches),
-        blocks=render.render_blocks(matches),
-        unfurl_links=False,
-        unfurl_media=False,
-    )
-
-
-def _log_answer(channel: str, matches: list[Match], started: float, reply: str) -> None:
-    # Facts only: never the message text, which may hold secrets from a log.
-    best = matches[0] if matches else None
-    log.info(
-        "lookup channel=%s entry=%s score=%.1f confidence=%s latency_ms=%d reply=%s",
-        channel,
-        best.entry.id if best else "-",
-        best.score if best else 0.0,
-        best.confidence if best else "none",
-        (time.monotonic() - started) * 1000,
-        reply,
-    )
+def _apologise(body: dict, client: WebClient, respond: Respond) -> None:
+    """A short apology to whoever was waiting; never the error itself."""
+    event = body.get("event") or {}
+    try:
+        if body.get("response_url"):
+            respond(
+                text=render.error_text(),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        elif event.get("user") and event.get("channel"):
+            client.chat_postEphemeral(
+                channel=event["channel"],
+                user=event["user"],
+                thread_ts=event.get("thread_ts"),
+                text=render.error_text(),
+            )
+    except Exception:
+        log.exception("could not apologise for the failure above")

@@ -40,8 +40,10 @@ LINE_EXP = 0.6
 QUERY_EXP = 0.4
 # A paste word the knowledge never uses weighs this fraction of the rarest word.
 UNKNOWN_WORD_FACTOR = 0.5
-# rapidfuzz ratio at which a paste word is taken for a vocabulary word.
+# rapidfuzz ratio at which a paste word is taken for a vocabulary word, and the
+# shortest paste word tried ("pager" must not become "page").
 FUZZY_WORD = 86
+FUZZY_MIN_LEN = 6
 
 # A word in more than this share of entries does not bring lines into the
 # shortlist on its own (it still counts for the lines that are in it).
@@ -50,3 +52,21 @@ COMMON_WORD_SHARE = 0.2
 # Share of a paste line's score that comes from the entry's whole vocabulary
 # rather than its single best line.
 ENTRY_WORDS_WEIGHT = 0.3
+
+# A message quoted with placeholders (`No provider for ${this}!`) found in the
+# paste; it needs this many literal characters to count.
+TEMPLATE_SCORE = 0.85
+TEMPLATE_MIN_CHARS = 12
+TEMPLATE_FULL_WORDS = 3
+
+# Words that only occur in the leading clauses of an error chain ("Error
+# response from daemon: failed to create task: ...") count this much.
+CONTEXT_FACTOR = 0.5
+
+# An unprompted answer needs a paste of at least this many distinct words
+# ("terraform plan" alone is a topic, not an error).
+MIN_PASTE_WORDS = 3
+# A line that has less than MESSAGE_SHARE of the message clause's weight
+# matches the context, not the error, and keeps CONTEXT_ONLY_FACTOR of its score.
+MESSAGE_SHARE = 0.25
+CONTEXT_ONLY_FACTOR = 0.6

@@ -122,3 +122,16 @@ def test_two_entries_quoting_the_same_error_can_both_answer(team_kb):
     assert {m.entry.id for m in matches[:2]} == {
         "ec2-instance-unresponsive-ssh-and-http-timeout-during-docker-builds",
         "ssh-timeouts-during-docker-compose-up-build"}
+
+
+def test_adversarial_cases_never_get_a_confident_wrong_answer(team_kb):
+    """qa-cases: written by a tester trying to break the bot (near misses, one-word
+    chatter, prefixes shared by two entries). Some positives are hard enough to
+    miss; what must never happen is a confident wrong answer."""
+    from bot.evaluate import evaluate, load_cases
+
+    report = evaluate(team_kb, load_cases(str(DATA / "qa-cases.jsonl"))).summary()
+
+    assert report["false_alarms"] == 0
+    assert report["wrong_high"] == 0
+    assert report["top1"] >= 0.8

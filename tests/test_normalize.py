@@ -67,8 +67,13 @@ def test_volatile_parts_become_placeholders(volatile, placeholder):
     assert volatile not in mask(f"failed for {volatile} today")
 
 
-def test_a_deep_path_keeps_only_its_last_two_parts():
-    assert mask("mkdir '/home/dev/app/.next/cache'") == "mkdir '<path>/.next/cache'"
+def test_a_path_loses_its_home_directory_but_keeps_what_it_names():
+    assert mask("mkdir '/home/dev/app/.next/cache'") == "mkdir '<path>/app/.next/cache'"
+    assert mask(r"open C:\Users\bob\app\src\x.ts") == "open <path>/app/src/x.ts"
+
+
+def test_a_very_deep_path_keeps_its_last_parts():
+    assert mask("/srv/a/b/c/d/e/lib/api.ts") == "<path>/d/e/lib/api.ts"
 
 
 _TEMPLATE = "ssh: connect to host {host} port {port}: Connection timed out at {ts} on {iid}"

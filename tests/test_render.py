@@ -26,7 +26,9 @@ def make_match(
         **fields,
     }
     entry = Entry(id="pg-refused", title=title, source="known.md", line=7, **fields)
-    return Match(entry=entry, score=score, confidence=confidence, snippet=snippet, url=url)
+    return Match(
+        entry=entry, score=score, confidence=confidence, snippet=snippet, url=url
+    )
 
 
 def all_text(blocks):
@@ -44,7 +46,9 @@ def sections(blocks):
 
 
 def test_render_text_reads_as_a_reply():
-    other = make_match(title="PgBouncer pool exhausted", url="known.md:40", confidence="low")
+    other = make_match(
+        title="PgBouncer pool exhausted", url="known.md:40", confidence="low"
+    )
 
     assert render.render_text([make_match(), other]) == (
         "Known issue: Postgres connection refused after a failover\n"
@@ -102,12 +106,15 @@ def test_low_confidence_is_labelled_as_a_possible_match():
     assert sections(render.render_blocks([match]))[0].startswith(
         "*Possible match (low confidence):*"
     )
-    assert render.render_fallback([match]).startswith("Possible match (low confidence):")
+    assert render.render_fallback([match]).startswith(
+        "Possible match (low confidence):"
+    )
 
 
 def test_runner_ups_are_links_in_a_context_block():
     others = [
-        make_match(title=f"Other {n}", url=f"{URL}-{n}", confidence="low") for n in (1, 2)
+        make_match(title=f"Other {n}", url=f"{URL}-{n}", confidence="low")
+        for n in (1, 2)
     ]
     blocks = render.render_blocks([make_match(), *others])
 
@@ -117,6 +124,7 @@ def test_runner_ups_are_links_in_a_context_block():
             {
                 "type": "mrkdwn",
                 "text": f"Also possibly: <{URL}-1|Other 1> · <{URL}-2|Other 2>",
+                "verbatim": True,
             }
         ],
     }
@@ -126,7 +134,8 @@ def test_entry_without_a_web_link_shows_its_source():
     blocks = render.render_blocks([make_match(url="knowledge/known.md:7")])
 
     assert sections(blocks)[0] == (
-        "*Known issue:* Postgres connection refused after a failover (knowledge/known.md:7)"
+        "*Known issue:* Postgres connection refused after a failover "
+        "(knowledge/known.md:7)"
     )
 
 
@@ -231,7 +240,9 @@ def test_long_fix_fits_slack_limits_with_a_link_to_the_rest():
         assert len(text) <= render.MAX_SECTION_TEXT
         assert text.count("```") % 2 == 0
     fix = sections(blocks)[-1]
-    assert fix.startswith("*Fix*\nRestart every API deployment:\n\n```\nkubectl rollout")
+    assert fix.startswith(
+        "*Fix*\nRestart every API deployment:\n\n```\nkubectl rollout"
+    )
     assert fix.endswith(f"```\n_Cut short here: <{URL}|read the full entry>._")
 
 
@@ -245,3 +256,211 @@ def test_long_title_is_shortened():
 
 def test_blocks_serialise_to_json():
     assert json.loads(json.dumps(render.render_blocks([make_match()])))
+
+
+def test_answer_adds_the_matched_line_and_feedback_buttons():
+    match = make_match()
+    match.query_line = "psql: <!here> & boom"
+    reply = render.answer([match], fixed=2, file_name="<@U0X>.log")
+
+    types = [b["type"] for b in reply.blocks]
+    assert types == [
+        "section",
+        "context",
+        "section",
+        "section",
+        "context",
+        "context",
+        "actions",
+    ]
+    assert reply.blocks[4]["elements"][0]["text"] == (
+        "Matched `psql: &lt;!here&gt; &amp; boom` from the file `&lt;@U0X&gt;.log`."
+    )
+    assert reply.blocks[5]["elements"][0]["text"] == "Fixed it for 2 people."
+    assert [e["action_id"] for e in reply.blocks[6]["elements"]] == [
+        render.ACTION_FIXED,
+        render.ACTION_NOT_THIS,
+    ]
+    assert reply.text == "Known issue: Postgres connection refused after a failover"
+    assert reply.plain == (
+        f"Known issue: Postgres connection refused after a failover ({URL})"
+    )
+
+
+def test_same_as_links_the_earlier_thread():
+    reply = render.same_as(make_match(), "https://x.slack.com/archives/C1/p1?a=1&b=2")
+
+    assert reply.blocks[0]["text"]["text"] == (
+        "Same as <https://x.slack.com/archives/C1/p1?a=1&amp;b=2|the earlier thread>: "
+        f"<{URL}|Postgres connection refused after a failover>"
+    )
+    assert reply.blocks[-1]["type"] == "actions"
+
+
+def test_offer_carries_share_and_dismiss_with_the_message():
+    reply = render.offer(make_match(confidence="low"), "C1 1.0")
+
+    [actions] = [b for b in reply.blocks if b["type"] == "actions"]
+    assert [
+        (e["text"]["text"], e["action_id"], e["value"]) for e in actions["elements"]
+    ] == [
+        ("Share in thread", render.ACTION_SHARE, "C1 1.0"),
+        ("Not it", render.ACTION_DISMISS, "C1 1.0"),
+    ]
+
+
+def test_fixed_count_replaces_the_earlier_count():
+    blocks = render.answer([make_match()], fixed=1).blocks
+    updated = render.with_fixed_count(blocks, 3)
+
+    counts = [b for b in updated if b.get("block_id") == render.FIXED_COUNT_BLOCK]
+    assert [c["elements"][0]["text"] for c in counts] == ["Fixed it for 3 people."]
+    assert updated[-1]["block_id"] == render.FEEDBACK_BLOCK
+
+
+@pytest.mark.parametrize(
+    ("vote", "changed", "days", "text"),
+    [
+        ("fixed", True, 7, "Thanks, counted: this answer fixed it for you."),
+        ("fixed", False, 7, "Your vote on this answer is already counted."),
+        (
+            "not_this",
+            True,
+            7,
+            'Thanks. I won\'t offer "A &lt;b&gt;" for this error in this channel '
+            "for 7 days.",
+        ),
+        (
+            "not_this",
+            True,
+            1 / 24,
+            'Thanks. I won\'t offer "A &lt;b&gt;" for this error '
+            "in this channel for 1 hour.",
+        ),
+    ],
+)
+def test_vote_thanks(vote, changed, days, text):
+    assert render.vote_thanks(vote, changed=changed, title="A <b>", days=days) == text
+
+
+# Hostile text: Slack's control characters, mention syntax, entities and fences.
+PIECES = list("ab <>&|!@#^`*_~\n") + [
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<!subteam^S1>",
+    "<@U0X>",
+    "<#C0X>",
+    "&lt;",
+    "&amp;",
+    "```",
+    "~~~",
+    "é",
+    "\u200b",
+    "[x](https://x.io)",
+    "**b**",
+]
+HOSTILE = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+LONG = st.builds(lambda part, n: part * n, HOSTILE, st.integers(0, 200))
+URLS = st.one_of(
+    st.sampled_from(
+        [
+            URL,
+            "knowledge/known.md:7",
+            "javascript:alert(1)",
+            "https://x.io/" + "a" * 900,
+            "https://x.io/<!channel>|x",
+        ]
+    ),
+    st.builds(lambda path, n: "https://x.io/" + path * n, HOSTILE, st.integers(1, 40)),
+)
+
+
+def _texts(blocks):
+    for block in blocks:
+        if "text" in block:
+            yield block["text"]
+        for element in block.get("elements", []):
+            if element.get("type") == "mrkdwn":
+                yield element
+
+
+def _check_limits(blocks):
+    assert len(blocks) <= render.MAX_BLOCKS
+    assert len(json.dumps(blocks, ensure_ascii=False)) <= render.MAX_TOTAL
+    for text in _texts(blocks):
+        assert len(text["text"]) <= render.MAX_SECTION_TEXT
+        assert text["text"].count("```") % 2 == 0, text["text"]
+        if text["type"] == "mrkdwn":
+            assert text["verbatim"] is True
+        # The only <...> left are links we made, to web addresses.
+        for markup in re.findall(r"<([^>]*)>", text["text"]):
+            assert markup.startswith(("http://", "https://")), markup
+        assert not re.search(r"<[!@#]", text["text"])
+
+
+@given(
+    title=HOSTILE,
+    root_cause=LONG,
+    fix=LONG,
+    severity=HOSTILE,
+    url=URLS,
+    quote=HOSTILE,
+    file_name=HOSTILE,
+)
+def test_answers_stay_safe_and_within_limits(
+    title, root_cause, fix, severity, url, quote, file_name
+):
+    match = make_match(
+        title=title or "t",
+        root_cause=root_cause,
+        snippet=fix,
+        severity=severity,
+        url=url,
+    )
+    match.query_line = quote
+    reply = render.answer(
+        [match, make_match(title=title, url=url, confidence="low")],
+        file_name=file_name,
+        fixed=3,
+    )
+
+    _check_limits(reply.blocks)
+    for text in (reply.text, reply.plain):
+        assert "<" not in text and ">" not in text
+        assert len(text) <= 1500
+
+
+@given(text=HOSTILE)
+def test_every_untrusted_string_is_escaped_exactly_once(text):
+    match = make_match(title=text or "t")
+    match.query_line = text
+    reply = render.answer([match], file_name=text)
+
+    label = reply.blocks[0]["text"]["text"].split("|", 1)[1][:-1]
+    title = render.short(text or "t", render.MAX_TITLE)
+    assert _unescape(label) == _unfenced(title).replace("|", "¦")
+    provenance = reply.blocks[-2]["elements"][0]["text"] if text.strip() else ""
+    for quoted in re.findall(r"`([^`]*)`", provenance):
+        assert _unescape(quoted) == render.short(
+            text.replace("`", "ˋ"), render.MAX_QUOTE
+        )
+
+
+def _unescape(text):
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _unfenced(text):
+    return re.sub(r"`{3,}", lambda run: "ˋ" * len(run.group()), text)
+
+
+@given(title=HOSTILE, url=URLS)
+def test_other_replies_stay_safe(title, url):
+    match = make_match(title=title or "t", url=url)
+    for reply in (
+        render.same_as(match, url),
+        render.offer(match, "C1 1.0"),
+        render.miss([match]),
+    ):
+        _check_limits(reply.blocks)

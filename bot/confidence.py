@@ -1,0 +1,79 @@
+"""How sure a match is: high (reply unprompted), low (show when asked), none.
+
+A score alone is not enough in an incident channel. Besides a threshold and a
+lead over the runner-up, an unprompted answer needs a paste long enough to mean
+something, that reports a problem, that matched on more than a name several
+entries mention, and whose quoted values do not contradict the entry's ("unknown
+directive "proxy_buffer"" is not the "gzip_level" entry, however alike).
+"""
+
+from __future__ import annotations
+
+import re
+from rapidfuzz import fuzz, utils
+
+from . import thresholds
+from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, CONFIDENCE_NONE
+from .normalize import mask, weighted_tokens
+
+# A quoted name has no spaces: "gzip_level", '/app/.next/cache'. Backticks and
+# quoted sentences are code and prose, not names.
+_QUOTED = re.compile(r"""(?<![\w])(['"])([^'"\s]{1,120})\1""")
+# Cloud API actions and the like: logs:CreateLogStream, s3:PutObject.
+_ACTION = re.compile(r"\b[a-z][a-z0-9-]*:[A-Z][A-Za-z]+\b")
+
+
+def band(score: float, runner_score: float | None, siblings: bool) -> str:
+    """The confidence a score earns against the runner-up's score.
+
+    siblings: the two entries matched on the same text (the log files one
+    symptom under both); the reply lists both, so the lead is not needed.
+    """
+    if score >= thresholds.HIGH:
+        if runner_score is None or siblings or score - runner_score >= thresholds.MARGIN:
+            return CONFIDENCE_HIGH
+        return CONFIDENCE_LOW
+    if score >= thresholds.LOW:
+        return CONFIDENCE_LOW
+    return CONFIDENCE_NONE
+
+
+def same_text(a: str, b: str) -> bool:
+    return fuzz.ratio(a, b, processor=utils.default_process) >= 90
+
+
+def values(text: str) -> set[str]:
+    """The names an error line carries: quoted strings and API actions, as tokens."""
+    found: set[str] = set()
+    for match in _QUOTED.finditer(text):
+        found.update(_whole_words(mask(match.group(2))))
+    for action in _ACTION.findall(text):
+        found.update(_whole_words(action.replace(":", " ")))
+    return found
+
+
+def _whole_words(text: str) -> set[str]:
+    # gzip_comp_level and gzip_level share parts, not names.
+    return {w for w, factor in weighted_tokens(text).items() if factor == 1.0}
+
+
+def conflicting_values(query_line: str, entry_line: str) -> bool:
+    """Both lines name something, and nothing they name is the same."""
+    ours, theirs = values(query_line), values(entry_line)
+    return bool(ours) and bool(theirs) and not (ours & theirs)
+
+
+def doubt(*, paste_words: int, problem: bool, foreign_code: bool, score: float,
+          query_line: str, entry_line: str, name_only: bool) -> str | None:
+    """Why a match that scores high must not be answered unprompted, or None."""
+    if paste_words < thresholds.MIN_PASTE_WORDS:
+        return "paste too short to be sure"
+    if not problem and score < thresholds.STRONG:
+        return "paste reports no problem"
+    if foreign_code:
+        return "paste names an undocumented code"
+    if conflicting_values(query_line, entry_line):
+        return "paste names something else"
+    if name_only:
+        return "only a name shared by several entries matched"
+    return None
