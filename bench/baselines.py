@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 import sqlite_utils
+from bot.model import Entry
 from rapidfuzz import fuzz, process, utils
 
-from bot.model import Entry
 from measure import Ranked
 
 # Any run of letters, digits or underscores: what FTS5's unicode61 tokenizer
@@ -45,13 +45,13 @@ class Bm25Index:
 
     def __init__(self, entries: list[Entry]) -> None:
         self.db = sqlite_utils.Database(memory=True)
-        self.db["entries"].insert_all(
+        table = self.db.table("entries")
+        table.insert_all(
             ({"id": e.id, "title": e.title, "body": entry_text(e)} for e in entries),
             pk="id",
         )
         # No triggers: the index is built once from a table nobody writes to.
-        self.db["entries"].enable_fts(["title", "body"], create_triggers=False,
-                                      tokenize="porter")
+        table.enable_fts(["title", "body"], create_triggers=False, tokenize="porter")
 
     def search(self, text: str, limit: int = 5) -> Ranked:
         query = fts_query(text)

@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-from baselines import Bm25Index, TokenSetIndex
-from measure import Outcome, Ranked, code_digest, rank_of, summarize, timed
-from tables import format_table, ms, ratio, share
 
 from bot.config import Settings
 from bot.errors import KnownIssueError
 from bot.evaluate import load_cases
 from bot.knowledge_base import KnowledgeBase, open_knowledge
 from bot.model import CONFIDENCE_HIGH
+
+from baselines import Bm25Index, TokenSetIndex
+from measure import Outcome, Ranked, code_digest, rank_of, summarize, timed
+from tables import format_table, ms, ratio, share
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -50,6 +51,7 @@ Method = Callable[[str], tuple[Ranked, bool]]
 
 
 def main(argv: list[str] | None = None) -> int:
+    digest = code_digest()  # of the bot code just imported, before anyone edits it
     args = _parser().parse_args(argv)
     knowledge, cases_path = _inputs(args)
     missing = [p for p in [*knowledge, cases_path] if not p.exists()]
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
+    results["bot_digest"] = digest
+    results["load_average"] = round(os.getloadavg()[0], 2)
     results["knowledge"] = [str(p) for p in knowledge]
     results["cases_file"] = str(cases_path)
     print(json.dumps(results, indent=2) if args.json else render(results))
@@ -96,10 +100,10 @@ def _inputs(args: argparse.Namespace) -> tuple[list[Path], Path]:
 def _missing(path: Path) -> str:
     """Why a path is missing, and what to do: the shared folder is a common cause."""
     if not SHARED.is_dir() and path.is_relative_to(SHARED):
-        return (f"{SHARED} not found: the default knowledge and cases live in ../shared "
-                "next to the project. Check it out there, or pass --knowledge and "
-                "--cases (or --seed for knowledge/ with the seed cases, which also "
-                "needs ../shared/eval).")
+        return (f"{SHARED} not found: the default knowledge and cases live in "
+                "../shared next to the project. Check it out there, or pass "
+                "--knowledge and --cases (or --seed for knowledge/ with the seed "
+                "cases, which also needs ../shared/eval).")
     return f"{path} not found: check --knowledge and --cases."
 
 
@@ -121,8 +125,7 @@ def compare(knowledge: list[Path], cases: list[dict]) -> dict[str, object]:
     for name, search in baselines.items():
         outcomes = run_cases(_baseline(search), cases, titles)
         rows[name] = summarize(outcomes, own_bands=False, right_needed=right_needed)
-    return {"entries": len(kb.entries), "cases": len(cases),
-            "bot_digest": code_digest(), "methods": rows}
+    return {"entries": len(kb.entries), "cases": len(cases), "methods": rows}
 
 
 def _ours(kb: KnowledgeBase) -> Method:
@@ -137,14 +140,15 @@ def _baseline(search: Callable[[str, int], Ranked]) -> Method:
     return lambda text: (search(text, LIMIT), False)
 
 
-def run_cases(method: Method, cases: list[dict], titles: dict[str, str]) -> list[Outcome]:
+def run_cases(method: Method, cases: list[dict],
+              titles: dict[str, str]) -> list[Outcome]:
     """Every case through one method, each lookup timed on its own."""
     # One untimed call first, so a lazily built cache does not land on case one.
     method(cases[0]["query"] if cases else "")
 
     outcomes = []
     for case in cases:
-        (ranked, speaks), took = timed(lambda: method(case["query"]), repeat=REPEAT)
+        (ranked, speaks), took = timed(method, case["query"], repeat=REPEAT)
         wanted = {str(e).lower() for e in case.get("expected", [])}
         outcomes.append(Outcome(
             positive=bool(wanted), rank=rank_of(ranked, wanted, titles),
@@ -169,7 +173,8 @@ def render(results: dict) -> str:
     return "\n".join([
         f"{results['entries']} entries, {results['cases']} cases "
         f"({ours['positives']} should be answered), bot code {results['bot_digest']}, "
-        f"each lookup the median of {REPEAT} runs.",
+        f"each lookup the median of {REPEAT} runs, load average "
+        f"{results['load_average']}.",
         "",
         format_table(headers, rows),
         "",
@@ -180,7 +185,7 @@ def render(results: dict) -> str:
         "n/a = it never gets there.",
         f"Target p95 < {P95_TARGET_MS:g} ms at 250 entries. Here, at "
         f"{results['entries']} entries, ours is {ms(p95)} ms: it {verdict} the target "
-        f"({p95 / P95_TARGET_MS:.1f}x).",
+        f"({p95 / P95_TARGET_MS:.2f}x).",
     ])
 
 

@@ -40,11 +40,12 @@ def _div(a: float, b: float) -> float | None:
 def render(report: dict) -> str:
     """Three tables (building, lookups, long pastes), then the targets."""
     sizes = report["sizes"]
-    load = report["load_average"]
+    before, after = report["load_average"]
+    frozen = ", gc.freeze() after opening" if report["freeze_gc"] else ""
     parts = [
-        f"Generated knowledge (seed {report['seed']}), bot code {report['bot_digest']}, "
-        f"load average {load[0]} before and {load[1]} after"
-        + (", gc.freeze() after opening." if report["freeze_gc"] else "."),
+        f"Generated knowledge (seed {report['seed']}), bot code "
+        f"{report['bot_digest']}, load average {before} before and {after} after"
+        f"{frozen}.",
         "", "Building: ingest = build_database(force); open = load the database and "
         "build the matcher.", _cost_table(sizes),
         "", "Lookups: generated pastes, half an entry's error on a new occasion, half "

@@ -102,6 +102,8 @@ def run(fake: FakeSlack, base: str, count: int, rate: float) -> dict:
     deadline = time.monotonic() + 60
     while len(fake.posts()) < len(wanted) and time.monotonic() < deadline:
         time.sleep(0.1)
+    # Answers wait for their channel's one-a-second slot, so some trail the sends.
+    settled = time.monotonic() - started - sent_for
     time.sleep(2)  # anything that would be a duplicate has had time to arrive
     replies = Counter(
         (p["params"]["channel"], p["params"]["thread_ts"]) for p in fake.posts()
@@ -113,6 +115,7 @@ def run(fake: FakeSlack, base: str, count: int, rate: float) -> dict:
         "acks": [t for _, t in acks],
         "statuses": statuses,
         "sent_for": sent_for,
+        "settled": settled,
         "matching": len(wanted),
         "answered_once": sum(1 for key in wanted if replies[key] == 1),
         "lost": sum(1 for key in wanted if replies[key] == 0),
@@ -154,7 +157,8 @@ def format_report(result: dict, count: int, rate: float) -> str:
     return "\n".join(
         [
             f"{count} events ({result['redeliveries']} of them redeliveries) at "
-            f"{rate:g}/s over {CHANNELS} channels, sent in {result['sent_for']:.1f} s; "
+            f"{rate:g}/s over {CHANNELS} channels, sent in {result['sent_for']:.1f} s, "
+            f"last reply {result['settled']:.1f} s after the last send; "
             f"HTTP statuses {dict(result['statuses'])}.",
             "",
             table,

@@ -2,8 +2,9 @@
 
 A method is anything that turns a paste into a ranking of entry ids with
 scores (higher is better). This module scores those rankings against the
-labelled answers and times the calls; it does not know how a ranking was made,
-so our matcher and the baselines are held to exactly the same arithmetic.
+labelled answers, times the calls, and notes what else a number depends on
+(the bot code, full garbage collections). It does not know how a ranking was
+made, so our matcher and the baselines are held to exactly the same arithmetic.
 """
 
 from __future__ import annotations
@@ -55,23 +56,23 @@ def code_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def timed(call: Callable[[], T], repeat: int = 1) -> tuple[T, float]:
+def timed(call: Callable[..., T], *args: object, repeat: int = 1) -> tuple[T, float]:
     """The call's result and its median wall time in milliseconds.
 
-    The median of a few runs, not the minimum: a lookup that is sometimes slow
-    (a cache miss, a GC pause) is what a user in the channel feels.
+    The median, not the minimum (which would hide the cost a user usually
+    pays) nor the mean (which one disturbed run on a shared machine decides).
     """
     times = []
     result = None
     for _ in range(max(repeat, 1)):
         start = time.perf_counter()
-        result = call()
+        result = call(*args)
         times.append((time.perf_counter() - start) * 1000)
     return result, statistics.median(times)  # type: ignore[return-value]
 
 
 class GcWatch:
-    """Counts the full (generation 2) garbage collections inside a with-block, and their time.
+    """The full (generation 2) garbage collections inside a with-block, timed.
 
     With tens of thousands of entries the matcher holds millions of objects,
     and a full collection that starts during a lookup walks all of them: the
@@ -101,6 +102,9 @@ class GcWatch:
 
 def profile_call(call: Callable[[], object], top: int = 12) -> str:
     """cProfile's busiest functions (by own time) for one call, as text."""
+    # Collect first, so that a full collection due anyway does not land inside
+    # the call and get billed to whatever function happened to allocate.
+    gc.collect()
     profiler = cProfile.Profile()
     profiler.runcall(call)
     buffer = io.StringIO()
@@ -136,7 +140,7 @@ def answered_at(outcomes: list[Outcome], cutoff: float) -> tuple[int, int]:
 
 
 def recall_at_zero_false_alarms(outcomes: list[Outcome]) -> tuple[float, float | None]:
-    """The best share of positives a single score cutoff answers right, silent on negatives.
+    """The best share of positives one score cutoff answers right, silent on negatives.
 
     The cutoffs tried are the observed top scores. Lower cutoffs answer more,
     so the best one is the lowest that still answers no negative; the sweep
@@ -167,7 +171,7 @@ def false_alarms_for(outcomes: list[Outcome], right_needed: int) -> int | None:
 
 
 def summarize(outcomes: list[Outcome], own_bands: bool,
-              right_needed: int | None = None) -> dict[str, object]:
+              right_needed: int | None = None) -> dict[str, Any]:
     """top1, MRR, recalls, false alarms and latency for one method's outcomes.
 
     With own_bands the false alarms are the method's own (a "high" reply to a
@@ -179,11 +183,12 @@ def summarize(outcomes: list[Outcome], own_bands: bool,
     recall0, cutoff = recall_at_zero_false_alarms(outcomes)
 
     spoken_right = sum(1 for o in pos if o.right_first and o.speaks)
+    channel: float | None = None
+    alarms: int | None
     if own_bands:
-        channel: float | None = _share(spoken_right, len(pos))
+        channel = _share(spoken_right, len(pos))
         alarms = sum(1 for o in outcomes if not o.positive and o.speaks)
     else:
-        channel = None
         alarms = false_alarms_for(outcomes, right_needed or 0)
 
     return {

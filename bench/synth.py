@@ -35,6 +35,7 @@ _TRIGGERS = [
     "image upgrade", "when the replica lags", "in the EU region only",
     "right after a deploy", "when DNS fails over", "with more than one replica",
 ]
+_TABLES = ["events", "orders", "jobs", "users", "invoices", "sessions"]
 _SETTINGS = ["max_connections", "pool_size", "read_timeout", "idle_timeout",
              "batch_size", "max_inflight", "retry_limit", "heap_limit", "lease_ttl",
              "prefetch_count", "worker_threads", "keepalive"]
@@ -172,7 +173,7 @@ def make_specs(count: int, rng: random.Random) -> list[Spec]:
         comp = f"{vocab.unique_word()}-{rng.choice(_SUFFIXES)}"
         fields = {
             "comp": comp,
-            "table": f"{vocab.word(2)}_{rng.choice(('events', 'orders', 'jobs', 'users'))}",
+            "table": f"{vocab.word(2)}_{rng.choice(_TABLES)}",
             "queue": f"{vocab.word(2)}.{rng.choice(('inbound', 'retry', 'dead'))}",
             "module": vocab.word(2), "func": f"handle_{vocab.word(2)}",
             "field": f"{vocab.word(2)}_id", "setting": rng.choice(_SETTINGS),
@@ -215,7 +216,7 @@ def entry_markdown(spec: Spec, rng: random.Random) -> str:
 
 def write_knowledge(specs: list[Spec], folder: Path, rng: random.Random,
                     per_file: int = 100) -> int:
-    """Write the entries as markdown files of per_file entries; return the file count."""
+    """Write the entries as files of per_file entries each; return how many files."""
     folder.mkdir(parents=True, exist_ok=True)
     chunks = [specs[i:i + per_file] for i in range(0, len(specs), per_file)]
     for n, chunk in enumerate(chunks, 1):
@@ -239,8 +240,8 @@ def drawn_paste(spec: Spec, vocab: Vocabulary) -> str:
     body = [noise_line(vocab) for _ in range(r.randrange(0, 3))]
     body.append(f"{stamp} ERROR [{spec.fields['comp']}] {error_line(spec, vocab)}")
     if r.random() < 0.3:
-        body.append(f"    at {spec.fields['func']} (/srv/app/{spec.fields['module']}.js:"
-                    f"{r.randrange(1, 400)}:{r.randrange(1, 80)})")
+        where = f"/srv/app/{spec.fields['module']}.js:{r.randrange(1, 400)}"
+        body.append(f"    at {spec.fields['func']} ({where}:{r.randrange(1, 80)})")
     body += [noise_line(vocab) for _ in range(r.randrange(0, 3))]
     return "\n".join(body)
 

@@ -22,7 +22,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
     def line(values: Sequence[str]) -> str:
         cells = [v.rjust(w) if num else v.ljust(w)
-                 for v, w, num in zip(values, widths, numeric)]
+                 for v, w, num in zip(values, widths, numeric, strict=True)]
         return " | ".join(cells).rstrip()
 
     rule = "-+-".join("-" * w for w in widths)

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from . import ledger, render
 from .channels import ChannelPolicy
@@ -185,14 +186,9 @@ class Answers:
             return "duplicate"
         try:
             reply = render.offer(best, f"{paste.channel} {paste.ts}")
-            response = client.chat_postEphemeral(
-                channel=paste.channel,
-                user=paste.user,
-                text=reply.text,
-                blocks=reply.blocks,
-                # In a thread the offer shows there; else in the channel.
-                thread_ts=paste.thread_ts if paste.in_thread else None,
-            )
+            # In a thread the offer shows there; else in the channel.
+            thread_ts = paste.thread_ts if paste.in_thread else None
+            response = self._ephemeral(client, paste, thread_ts, reply)
         except BaseException:
             self.ledger.failed(paste.channel, paste.ts)
             raise
@@ -278,6 +274,23 @@ class Answers:
             )
             response = client.chat_postMessage(text=reply.plain, **common)
         return response.get("ts")
+
+    def _ephemeral(
+        self,
+        client: WebClient,
+        paste: Paste,
+        thread_ts: str | None,
+        reply: render.Reply,
+    ) -> SlackResponse:
+        common = {"channel": paste.channel, "user": paste.user, "thread_ts": thread_ts}
+        try:
+            return client.chat_postEphemeral(
+                text=reply.text, blocks=reply.blocks, **common
+            )
+        except SlackApiError as error:
+            if error.response.get("error") not in BLOCK_ERRORS:
+                raise
+            return client.chat_postEphemeral(text=reply.plain, **common)
 
     def permalink(self, client: WebClient, row: ledger.Reply) -> str:
         """A link to an earlier reply, from Slack or built like Slack builds them."""

@@ -77,7 +77,8 @@ def read_document(text: str, is_mdx: bool = False) -> Document:
     if _MAYBE_TAG_LINE.search(text):
         # Which lines are tags is a question for the block structure (a tag in
         # a code fence is code), so ask a block-only parse before the real one.
-        edited = _rewrite_tag_lines(Document(_block_md.parse(text), lines, is_mdx=is_mdx))
+        blocks_only = Document(_block_md.parse(text), lines, is_mdx=is_mdx)
+        edited = _rewrite_tag_lines(blocks_only)
         if edited != lines:
             lines, text = edited, "\n".join(edited) + "\n"
 
@@ -185,7 +186,8 @@ def unclosed_fences(doc: Document) -> list[int]:
         if token.type != "fence" or not token.map:
             continue
         start, end = token.map
-        last = doc.lines[end - 1] if end - 1 > start and end - 1 < len(doc.lines) else ""
+        closed = start < end - 1 < len(doc.lines)
+        last = doc.lines[end - 1] if closed else ""
         if end - 1 <= start or not _closes(last, token.markup):
             found.append(start)
     return found
@@ -198,7 +200,7 @@ def _closes(line: str, markup: str) -> bool:
 
 
 def unclosed_front_matter(doc: Document) -> bool:
-    """A leading '---' then 'key: value' with no closing '---' is broken front matter."""
+    """A leading '---', then 'key: value', and no closing '---': broken front matter."""
     if not doc.lines or doc.lines[0].rstrip() != "---":
         return False
     if any(t.type == "front_matter" for t in doc.tokens[:1]):

@@ -23,6 +23,7 @@ from . import labels
 from .config import Settings
 from .ingest import read_knowledge
 from .model import Diagnostic, Entry
+from .snippet import main_fix
 from .sources import sources_for
 
 # Two symptoms at least this alike (token_sort_ratio, 0-100) make a paste of
@@ -33,7 +34,9 @@ AMBIGUOUS_SCORE = 95
 MIN_SYMPTOM_CHARS = 16
 
 
-def check_paths(paths: Sequence[str], settings: Settings | None = None) -> list[Diagnostic]:
+def check_paths(
+    paths: Sequence[str], settings: Settings | None = None
+) -> list[Diagnostic]:
     """Every finding for the knowledge under paths, sorted by file and line."""
     configured = settings.sources if settings else ()
     synonyms = labels.make_synonyms(settings.label_synonyms if settings else None)
@@ -50,13 +53,17 @@ def missing_parts(entries: Sequence[Entry]) -> list[Diagnostic]:
     found = []
     for entry in entries:
         if not entry.symptoms:
-            found.append(Diagnostic(entry.source, entry.line, "error",
+            # Still matched by its title and text, only less surely.
+            found.append(Diagnostic(entry.source, entry.line, "warning",
                                     f"entry {entry.title!r} has no symptoms: add a "
                                     "**Symptoms:** list with the exact error text"))
-        if not entry.fix and not any(labels.FIX_LIKE.search(s) for s in entry.sections):
-            found.append(Diagnostic(entry.source, entry.line, "error",
-                                    f"entry {entry.title!r} has no fix: add a **Fix:** "
-                                    "section saying what resolved it"))
+        if entry.fix or any(labels.FIX_LIKE.search(s) for s in entry.sections):
+            continue
+        # An explanation or a root cause is an answer of sorts; nothing at all is not.
+        level = "warning" if main_fix(entry) else "error"
+        found.append(Diagnostic(entry.source, entry.line, level,
+                                f"entry {entry.title!r} has no fix: add a **Fix:** "
+                                "section saying what resolved it"))
     return found
 
 

@@ -14,9 +14,11 @@ import gc
 import glob
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .model import Diagnostic, Entry, Line
 from .parse import parse_document
@@ -29,8 +31,7 @@ SUFFIXES = (".md", ".mdx", ".markdown")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     """What a file looked like when read: changed size or mtime means read it again."""
 
     mtime_ns: int
@@ -53,57 +54,82 @@ class Knowledge:
     problems: list[Diagnostic] = field(default_factory=list)
 
 
-def find_files(paths: Sequence[str | Source]) -> tuple[list[tuple[Path, Source]],
-                                                       list[Diagnostic]]:
+class Found(NamedTuple):
+    """A knowledge file, the source it was found through, and its stamp when found."""
+
+    path: str
+    source: Source
+    stamp: Stamp
+
+
+def find_files(paths: Sequence[str | Source]) -> tuple[list[Found], list[Diagnostic]]:
     """Markdown files under the given files, folders and globs, in a stable order."""
-    found: dict[str, tuple[Path, Source]] = {}
+    found: dict[str, Found] = {}
     problems: list[Diagnostic] = []
     for spec in paths:
         source = spec if isinstance(spec, Source) else Source(spec)
         where = source.path
-        matches = sorted(glob.glob(where, recursive=True)) if glob.has_magic(where) else [where]
+        matches = [where]
+        if glob.has_magic(where):
+            matches = sorted(glob.glob(where, recursive=True))
         if not matches or not any(os.path.lexists(m) for m in matches):
             problems.append(Diagnostic(where, 1, "error",
                                        "knowledge path not found: check the path in "
                                        "known-issue.toml or KNOWN_ISSUE_KNOWLEDGE"))
             continue
         for match in matches:
-            for path in _walk(Path(match), problems):
-                found.setdefault(str(path), (path, source))
+            for path, when in _walk(match, problems):
+                if path not in found:
+                    found[path] = Found(path, source, when)
     return [found[k] for k in sorted(found)], problems
 
 
-def _walk(path: Path, problems: list[Diagnostic]) -> list[Path]:
-    if path.is_file():
-        return [path] if path.suffix.lower() in SUFFIXES else []
-    if not path.is_dir():
-        if path.is_symlink():
-            problems.append(Diagnostic(str(path), 1, "warning",
+def _walk(path: str, problems: list[Diagnostic]) -> list[tuple[str, Stamp]]:
+    """(path, stamp) of the markdown under path; scandir, as a reload stats them all."""
+    if os.path.isfile(path):
+        return [(path, stamp(path))] if _is_markdown(path) else []
+    if not os.path.isdir(path):
+        if os.path.islink(path):
+            problems.append(Diagnostic(path, 1, "warning",
                                        "broken or looping symlink: skipped"))
         return []
 
-    out: list[Path] = []
+    out: list[tuple[str, Stamp]] = []
     seen: set[str] = set()
-    # followlinks=True with a realpath guard: a link loop is reported, not followed.
-    for root, dirs, files in os.walk(path, followlinks=True):
-        real = os.path.realpath(root)
+
+    def visit(folder: str) -> None:
+        # Links are followed with a realpath guard: a loop is reported, not followed.
+        real = os.path.realpath(folder)
         if real in seen:
-            problems.append(Diagnostic(root, 1, "warning",
+            problems.append(Diagnostic(folder, 1, "warning",
                                        "symlink loop: folder already read, skipped"))
-            dirs[:] = []
-            continue
+            return
         seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            file = Path(root) / name
-            if file.suffix.lower() not in SUFFIXES:
-                continue
-            if file.is_symlink() and not file.exists():
-                problems.append(Diagnostic(str(file), 1, "warning",
-                                           "broken or looping symlink: skipped"))
-                continue
-            out.append(file)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Diagnostic(folder, 1, "warning",
+                                       f"cannot list folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            if entry.is_dir():
+                if not entry.name.startswith("."):
+                    visit(entry.path)
+            elif _is_markdown(entry.name):
+                try:
+                    info = entry.stat()
+                except OSError:
+                    problems.append(Diagnostic(entry.path, 1, "warning",
+                                               "broken or looping symlink: skipped"))
+                    continue
+                out.append((entry.path, Stamp(info.st_mtime_ns, info.st_size)))
+
+    visit(path)
     return out
+
+
+def _is_markdown(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in SUFFIXES
 
 
 def stamp(path: str | os.PathLike[str]) -> Stamp:
@@ -124,10 +150,12 @@ def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
                                     f"{MAX_FILE_BYTES // 1024} KiB limit: skipped")
         data = path.read_bytes()
     except OSError as exc:
-        return None, Diagnostic(str(path), 1, "error", f"cannot read file: {exc.strerror}")
+        return None, Diagnostic(str(path), 1, "error",
+                                f"cannot read file: {exc.strerror}")
 
     if b"\x00" in data[:8192]:
-        return None, Diagnostic(str(path), 1, "error", "binary file, not markdown: skipped")
+        return None, Diagnostic(str(path), 1, "error",
+                                "binary file, not markdown: skipped")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -138,10 +166,18 @@ def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
 
 
 def parse_file(
-    path: Path, synonyms: dict[str, str] | None = None, source: Source | None = None
+    path: str | os.PathLike[str],
+    synonyms: dict[str, str] | None = None,
+    source: Source | None = None,
+    when: Stamp | None = None,
 ) -> Knowledge:
-    """Parse one file; problems become diagnostics, never exceptions."""
-    knowledge = Knowledge(files={str(path): stamp(path)})
+    """Parse one file; problems become diagnostics, never exceptions.
+
+    when is the file's stamp if the caller already took it; it must be taken
+    before reading, so that a save during the read is seen by the next reload.
+    """
+    path = Path(path)
+    knowledge = Knowledge(files={str(path): when or stamp(path)})
     text, problem = read_text(path)
     if problem is not None:
         knowledge.diagnostics.append(problem)
@@ -149,7 +185,15 @@ def parse_file(
         return knowledge
 
     layout = source.layout if source else None
-    result = parse_document(text or "", str(path), synonyms, layout=layout)
+    try:
+        result = parse_document(text or "", str(path), synonyms, layout=layout)
+    except Exception as exc:  # a parser bug must cost one file, not the knowledge
+        logger.exception("cannot parse %s", path)
+        knowledge.diagnostics.append(Diagnostic(
+            str(path), 1, "error", f"cannot parse this file ({type(exc).__name__}: "
+                                   f"{exc}); please report it with the file attached"))
+        knowledge.damaged = True
+        return knowledge
     if source is not None and source.link:
         for entry in result.entries:
             entry.url = source.url_for(entry.id)
@@ -160,7 +204,9 @@ def parse_file(
     return knowledge
 
 
-def combine(parts: Iterable[Knowledge], problems: Sequence[Diagnostic] = ()) -> Knowledge:
+def combine(
+    parts: Iterable[Knowledge], problems: Sequence[Diagnostic] = ()
+) -> Knowledge:
     """Join per-file knowledge; an id already taken gets a suffix and an error.
 
     The parts are not changed (a reload reuses them): a renamed entry and its
@@ -176,8 +222,8 @@ def combine(parts: Iterable[Knowledge], problems: Sequence[Diagnostic] = ()) -> 
                 new_id = _free_id(entry.id, taken)
                 total.diagnostics.append(Diagnostic(
                     entry.source, entry.line, "error",
-                    f"duplicate id {entry.id!r} (first at {first.source}:{first.line}): "
-                    f"renamed to {new_id!r}; rename one of them"))
+                    f"duplicate id {entry.id!r} (first at {first.source}:"
+                    f"{first.line}): renamed to {new_id!r}; rename one of them"))
                 renames[entry.id] = new_id
                 entry = dataclasses.replace(entry, id=new_id)
             taken[entry.id] = entry
@@ -204,23 +250,32 @@ def _free_id(entry_id: str, taken: dict[str, Entry]) -> str:
 
 
 def read_all(
-    files: Sequence[tuple[Path, Source]], problems: Sequence[Diagnostic],
+    files: Sequence[Found], problems: Sequence[Diagnostic],
     synonyms: dict[str, str] | None = None,
 ) -> Knowledge:
     """Parse every one of these files into one Knowledge."""
-    # Parsing makes millions of short-lived tokens and no reference cycles, so
-    # the cycle collector only rescans the growing knowledge, again and again:
-    # switching it off for the loop saves about a sixth of a full ingest.
+    with gc_paused():
+        parts = (parse_file(f.path, synonyms, f.source, f.stamp) for f in files)
+        total = combine(parts, problems)
+    logger.debug("read %d entries from %d files", len(total.entries), len(files))
+    return total
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold the cycle collector off while parsing.
+
+    Parsing makes millions of short-lived tokens and no reference cycles, so a
+    collection in the middle only rescans the knowledge already held, which is
+    all long-lived: a sixth of a full ingest, and up to half of a reload.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        total = combine((parse_file(path, synonyms, source) for path, source in files),
-                        problems)
+        yield
     finally:
         if was_enabled:
             gc.enable()
-    logger.debug("read %d entries from %d files", len(total.entries), len(files))
-    return total
 
 
 def read_knowledge(

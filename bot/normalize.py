@@ -8,6 +8,7 @@ they never decide a match. Scoring itself lives in match.py.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -99,36 +100,50 @@ def paste_lines(text: str, limit: int = 400) -> list[str]:
 
 # --- placeholders -----------------------------------------------------------------
 
-_MASKS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>)]+", re.I), "<url>"),
-    (re.compile(r"\barn:aws[\w-]*:[\w-]*:[\w-]*:(?:\d{12}|\.\.\.)?:[^\s'\"]+"), "<arn>"),
-    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), "<email>"),
+# (pattern, placeholder, a substring the pattern cannot match without). The
+# substring test skips most patterns on most lines: masking runs on every
+# stored line at load time.
+_DIGIT = "0123456789"
+_MASKS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>)]+", re.I), "<url>", "://"),
+    (re.compile(r"\barn:aws[\w-]*:[\w-]*:[\w-]*:(?:\d{12}|\.\.\.)?:[^\s'\"]+"), "<arn>",
+     "arn:"),
+    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"), "<email>", "@"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
-     "<uuid>"),
+     "<uuid>", "-"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
-                r"(?:Z|[+-]\d{2}:?\d{2})?)?\b"), "<date>"),
-    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<time>"),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b", re.I), "<ip>"),
+                r"(?:Z|[+-]\d{2}:?\d{2})?)?\b"), "<date>", "-"),
+    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<time>", ":"),
+    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"), "<ip>", "."),
+    (re.compile(r"\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b", re.I), "<ip>", ":"),
     (re.compile(r"\b(?:i|ami|sg|subnet|vpc|vol|snap|eni|igw|rtb|acl)-[0-9a-f]{8,17}\b"),
-     "<awsid>"),
+     "<awsid>", "-"),
     (re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|dev|app|internal|local|cloud)"
-                r"(?::\d+)?\b", re.I), "<host>"),
-    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I), "<hex>"),
-    (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
+                r"(?::\d+)?\b", re.I), "<host>", "."),
+    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I), "<hex>", ""),
+    (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>", "0x"),
     (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds|m|min|mins|minutes|h|hours)\b"),
-     "<duration>"),
-    (re.compile(r"(?::\d+){1,2}\b"), ""),  # file.ts:31:17 -> file.ts
-    (re.compile(r"(?<![\w])(?:[A-Za-z]:)?(?:[\\/][\w.@()+~-]+){3,}[\\/]?"), "<path>"),
-    (re.compile(r"\b\d+(?:\.\d+)*\b"), "<n>"),
+     "<duration>", ""),
+    (re.compile(r"(?::\d+){1,2}\b"), "", ":"),  # file.ts:31:17 -> file.ts
+    (re.compile(r"(?<![\w])(?:[A-Za-z]:)?(?:[\\/][\w.@()+~-]+){3,}[\\/]?"), "<path>", ""),
+    (re.compile(r"\b\d+(?:\.\d+)*\b"), "<n>", ""),
 ]
+_NEEDS_DIGIT = {"<time>", "<ip>", "<hex>", "<duration>", "", "<n>", "<date>", "<uuid>",
+                "<awsid>"}
 
 
 def mask(line: str) -> str:
     """Replace the parts that change between occurrences with placeholders."""
-    for pattern, placeholder in _MASKS:
+    has_digit = any(c in line for c in _DIGIT)
+    has_slash = "/" in line or "\\" in line
+    for pattern, placeholder, needle in _MASKS:
+        if needle and needle not in line:
+            continue
+        if placeholder in _NEEDS_DIGIT and not has_digit:
+            continue
         if placeholder == "<path>":
-            line = pattern.sub(_short_path, line)
+            if has_slash:
+                line = pattern.sub(_short_path, line)
         else:
             line = pattern.sub(placeholder, line)
     return line
@@ -196,22 +211,32 @@ def weighted_tokens(text: str) -> dict[str, float]:
     'response cache' partly; likewise camelCase names.
     """
     out: dict[str, float] = {}
-    text = _PLACEHOLDERS.sub(" ", text)
+    if "<" in text:
+        text = _PLACEHOLDERS.sub(" ", text)
     for raw in _WORD.findall(text):
-        raw = raw.strip("'")
-        parts = [p for p in re.split(r"_+", raw) if p]
-        if len(parts) == 1 and not raw.islower() and not raw.isupper():
-            parts = _CAMEL.findall(raw)
-        words = [(raw, 1.0)]
-        if len(parts) > 1:
-            words += [(p, PART_FACTOR) for p in parts]
-        for word, factor in words:
-            word = word.lower().replace("'", "")
-            if len(word) < 2 or word in STOPWORDS:
-                continue
-            word = stem(word)
-            out[word] = max(out.get(word, 0.0), factor)
+        for word, factor in _word_forms(raw):
+            if factor > out.get(word, 0.0):
+                out[word] = factor
     return out
+
+
+@functools.lru_cache(maxsize=200_000)
+def _word_forms(raw: str) -> tuple[tuple[str, float], ...]:
+    """The tokens one raw word gives: itself, and its parts when it is compound."""
+    raw = raw.strip("'")
+    parts = [p for p in raw.split("_") if p]
+    if len(parts) == 1 and not raw.islower() and not raw.isupper():
+        parts = _CAMEL.findall(raw)
+    words = [(raw, 1.0)]
+    if len(parts) > 1:
+        words += [(p, PART_FACTOR) for p in parts]
+
+    out = []
+    for word, factor in words:
+        word = word.lower().replace("'", "")
+        if len(word) >= 2 and word not in STOPWORDS:
+            out.append((stem(word), factor))
+    return tuple(out)
 
 
 def fingerprint(text: str) -> str:

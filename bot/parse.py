@@ -135,10 +135,11 @@ def _is_label_heading(block: Block, synonyms: dict[str, str]) -> bool:
 
 
 def _is_label_paragraph(block: Block, synonyms: dict[str, str]) -> bool:
-    label = label_of(block)
+    label = label_of(block, synonyms)
     if label is None:
         return False
-    return labels.normalize_label(label) in synonyms or bool(labels.suggest(label, synonyms))
+    known = labels.normalize_label(label) in synonyms
+    return known or labels.suggest(label, synonyms) is not None
 
 
 def _entry_headings(blocks: list[Block], synonyms: dict[str, str]) -> list[int]:
@@ -163,8 +164,11 @@ def _has_labels(blocks: list[Block], i: int, synonyms: dict[str, str]) -> bool:
     level = blocks[i].level
     for block in blocks[i + 1 :]:
         if block.kind == "heading":
-            # A first sub-heading that is not a label makes this a category.
-            return block.level > level and _is_label_heading(block, synonyms)
+            # A first sub-heading that is not a label makes this a category;
+            # a misspelt one ("#### Symptons") still makes an entry, reported.
+            return block.level > level and (
+                _is_label_heading(block, synonyms)
+                or labels.suggest(block.text, synonyms) is not None)
         if _is_label_paragraph(block, synonyms):
             return True
     return False
@@ -190,7 +194,8 @@ def _parse_log(ctx: Context) -> None:
             continue
         while categories and categories[-1].level >= block.level:
             categories.pop()
-        category = categories[-1].text if categories and categories[-1].level > 1 else None
+        above = categories[-1] if categories else None
+        category = above.text if above is not None and above.level > 1 else None
         categories.append(block)
 
         end = _body_end(blocks, i)
@@ -252,8 +257,8 @@ def _parse_faq(ctx: Context) -> None:
                        f"question {title!r} has no answer below it: skipped")
             continue
         entry = _new_entry(ctx, block, used_ids, category, title)
-        build_entry(ctx, entry, split_sections(ctx, blocks[i + 1 : end]),
-                    lead_field=labels.FIX)
+        sections = split_sections(ctx, blocks[i + 1 : end], known_labels_only=True)
+        build_entry(ctx, entry, sections, lead_field=labels.FIX)
         if not entry.symptoms:
             entry.symptoms = [title]
 
@@ -283,7 +288,8 @@ def _parse_page(ctx: Context, front: dict) -> None:
     if not blocks:
         ctx.report(line, "warning", f"{title!r} has a title and nothing below it")
 
-    sections = split_sections(ctx, blocks, headings_are_labels=True)
+    sections = split_sections(ctx, blocks, headings_are_labels=True,
+                              known_labels_only=True)
     if front.get("description"):
         sections.insert(0, Section("Description", None, 1, str(front["description"])))
     entry = Entry(id=Path(ctx.source).stem, title=title, source=ctx.source, line=line)

@@ -123,7 +123,7 @@ def render_blocks(matches: list[Match], limit: int = MAX_SECTION_TEXT) -> list[d
 
     blocks = [
         _section(f"*{_verdict(best)}:* {_title_link(best)}"),
-        _context([escape(_facts(best))]),
+        _context([escape(_facts(best))] + ([escape(_why(best))] if _why(best) else [])),
     ]
     if best.entry.root_cause:
         blocks.append(
@@ -225,6 +225,8 @@ def render_text(matches: list[Match], query: str | None = None) -> str:
     best = answers[0]
 
     lines = [f"{_verdict(best)}: {best.entry.title}", best.url, _facts(best)]
+    if _why(best):
+        lines.append(_why(best))
     if best.entry.root_cause:
         lines += ["", "Root cause:", best.entry.root_cause.strip()]
     fix = _fix(best)
@@ -269,6 +271,14 @@ def _facts(match: Match) -> str:
         f"Score: {match.score:.0f} ({match.confidence} confidence)",
     ]
     return " · ".join(part for part in parts if part)
+
+
+def _why(match: Match) -> str:
+    """The entry's line that matched, so a reader can judge the match at a glance."""
+    line = " ".join(match.entry_line.split())
+    if not line or line == match.entry.title:
+        return ""
+    return f'Matched: "{short(line, MAX_QUOTE)}"'
 
 
 def _fix(match: Match) -> str:

@@ -60,11 +60,18 @@ class Section:
     level: int = 0  # heading level of a label heading; 0 for bold labels
 
 
-def label_of(block: Block) -> str | None:
-    """'Root cause' when a paragraph opens with **Root cause:**, else None."""
+def label_of(block: Block, synonyms: dict[str, str] | None = None) -> str | None:
+    """'Root cause' when a paragraph opens with **Root cause:**, else None.
+
+    Given the synonym table, a paragraph that is nothing but a known label,
+    "**Symptoms**" or "Symptoms:", counts too: some teams write labels so.
+    """
     if block.kind != "paragraph" or block.inline is None:
         return None
     children = [c for c in block.inline.children or [] if not _is_empty_text(c)]
+    bare = _bare_label(children) if synonyms is not None else ""
+    if bare and labels.normalize_label(bare) in (synonyms or {}):
+        return bare
     if len(children) < 3 or children[0].type != "strong_open":
         return None
     inner = children[1].content if children[1].type == "text" else ""
@@ -76,29 +83,42 @@ def label_of(block: Block) -> str | None:
     return None
 
 
+def _bare_label(children: list[Token]) -> str:
+    """The text of a paragraph made of one bold run or of plain text ending in ':'."""
+    kinds = [c.type for c in children]
+    if kinds == ["strong_open", "text", "strong_close"] or (
+        kinds == ["strong_open", "text", "strong_close", "text"]
+        and children[3].content.strip() == ":"
+    ):
+        return children[1].content.strip().rstrip(":").strip()
+    if kinds == ["text"] and children[0].content.rstrip().endswith(":"):
+        return children[0].content.strip().rstrip(":").strip()
+    return ""
+
+
 def _is_empty_text(token: Token) -> bool:
     return token.type == "text" and token.content == ""
 
 
 def split_sections(
-    ctx: Context, blocks: list[Block], headings_are_labels: bool = False
+    ctx: Context,
+    blocks: list[Block],
+    headings_are_labels: bool = False,
+    known_labels_only: bool = False,
 ) -> list[Section]:
     """Split an entry's body at its labels; text before the first label is kept.
 
     With headings_are_labels (a page), every heading opens a section, except a
     deeper heading that is not a label: it is a sub-part of the section above
-    ("Possible Ways to Fix It" over "##### Disable preloading").
+    ("Possible Ways to Fix It" over "##### Disable preloading"). With
+    known_labels_only, a bold lead-in that is not a label ("**Manage contexts
+    correctly:**") is emphasis inside a section, not a section of its own.
     """
     sections: list[Section] = []
     current = Section("", None, blocks[0].start + 1 if blocks else 0)
     for block in blocks:
-        new = _section_start(ctx, block, headings_are_labels)
-        if new is not None and new.level and current.level:
-            if new.level > current.level and new.field is None and not ctx.is_label(
-                new.label
-            ):
-                new = None
-        if new is None:
+        new = _section_start(ctx, block, headings_are_labels, known_labels_only)
+        if new is None or _is_sub_part(ctx, new, current):
             current.blocks.append(block)
             continue
         if current.label or current.blocks:
@@ -109,22 +129,28 @@ def split_sections(
     return sections
 
 
+def _is_sub_part(ctx: Context, new: Section, current: Section) -> bool:
+    """A deeper heading that is no label, below a label heading."""
+    return (bool(new.level and current.level) and new.level > current.level
+            and not ctx.is_label(new.label))
+
+
 def _section_start(
-    ctx: Context, block: Block, headings_are_labels: bool
+    ctx: Context, block: Block, headings_are_labels: bool, known_labels_only: bool
 ) -> Section | None:
     if block.kind == "heading":
         text = block.text
-        if not (headings_are_labels or ctx.is_label(text)):
+        misspelt = labels.suggest(text, ctx.synonyms) is not None
+        if not (headings_are_labels or ctx.is_label(text) or misspelt):
             return None
         _check_spelling(ctx, text, block.start + 1, "heading")
         return Section(text, ctx.field_of(text), block.start + 1, level=block.level)
 
-    label = label_of(block)
+    label = label_of(block, ctx.synonyms)
     if label is None:
         return None
-    # On a page the headings are the sections; a bold lead-in such as
-    # "**Manage contexts correctly:**" inside one is emphasis, not a new label.
-    if headings_are_labels and not (ctx.is_label(label) or labels.suggest(label, ctx.synonyms)):
+    known = ctx.is_label(label) or labels.suggest(label, ctx.synonyms) is not None
+    if known_labels_only and not known:
         return None
     _check_spelling(ctx, label, block.start + 1, "label")
     return Section(label, ctx.field_of(label), block.start + 1,
@@ -140,7 +166,7 @@ def _check_spelling(ctx: Context, label: str, line: int, what: str) -> None:
 
 
 def _text_after_label(block: Block) -> str:
-    """The rest of a label paragraph, as markdown ('**Date:** 2026-01-02' -> '2026-01-02')."""
+    """The rest of a label paragraph: '**Date:** 2026-01-02' gives '2026-01-02'."""
     children = list(block.inline.children or []) if block.inline else []
     closes = [i for i, c in enumerate(children) if c.type == "strong_close"]
     rest = children[closes[0] + 1 :] if closes else []
@@ -243,7 +269,9 @@ def items(section: Section) -> list[str]:
     return [i for i in found if i]
 
 
-def _section_lines(doc: Document, entry_id: str, section: Section, kind: str) -> list[Line]:
+def _section_lines(
+    doc: Document, entry_id: str, section: Section, kind: str
+) -> list[Line]:
     """The matchable lines of a section: its items, code spans and fence lines."""
     label = section.label or "Description"
     out: list[Line] = []
@@ -268,7 +296,9 @@ def _section_lines(doc: Document, entry_id: str, section: Section, kind: str) ->
     return out
 
 
-def _code_spans(entry_id: str, token: Token, kind: str, line: int, label: str) -> list[Line]:
+def _code_spans(
+    entry_id: str, token: Token, kind: str, line: int, label: str
+) -> list[Line]:
     code_kind = "error" if kind in ("symptom", "description", "title") else "code"
     return [
         Line(entry_id, code_kind, child.content.strip(), line, label)

@@ -16,6 +16,7 @@ import logging
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -38,6 +39,9 @@ HEALTH_PATH = "/healthz"
 # How long a lookup waits for the knowledge at start-up before giving up; a
 # redelivery of the event will find it loaded.
 LOAD_WAIT_SECONDS = 120.0
+# How long requests already read may take to be answered at shutdown. Acks are
+# immediate, so this is only ever a slow /healthz or a slash command's ack.
+DRAIN_SECONDS = 3.0
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Server = BaseWSGIServer | MultiSocketServer
@@ -204,7 +208,8 @@ def make_server(
 
 
 def run_until(server: Server, stop: threading.Event) -> None:
-    """Serve until stop is set, then close the sockets and finish requests in flight.
+    """Serve until stop is set; then stop accepting, let requests already read get
+    their responses (for a few seconds at most), and close.
 
     waitress's own run() can only be interrupted by an exception in its thread;
     looping here lets a signal handler (or a test) stop it with an Event.
@@ -212,8 +217,21 @@ def run_until(server: Server, stop: threading.Event) -> None:
     sockets = getattr(server, "_map", None) or getattr(server, "map", {})
     while not stop.is_set():
         wasyncore.loop(timeout=0.05, map=sockets, count=1)
+
+    if isinstance(server, BaseWSGIServer):
+        # The listening socket only: the trigger stays, workers need it to reply.
+        wasyncore.dispatcher.close(server)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while _busy(server) and time.monotonic() < deadline:
+        wasyncore.loop(timeout=0.05, map=sockets, count=1)
     wasyncore.close_all(sockets)
     server.task_dispatcher.shutdown()
+
+
+def _busy(server: Server) -> bool:
+    """Whether any connection has a request in hand or a response to send."""
+    channels = getattr(server, "active_channels", {}).values()
+    return any(channel.requests or channel.total_outbufs_len for channel in channels)
 
 
 def wsgi_app(app: App, ready: Callable[[], bool] = lambda: True) -> WsgiApp:

@@ -89,7 +89,8 @@ def load_config(path: str | os.PathLike[str]) -> ConfigFile:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read config file {str(path)!r}: "
+                          f"{exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
@@ -101,7 +102,7 @@ def load_config(path: str | os.PathLike[str]) -> ConfigFile:
     base = os.path.relpath(Path(path).resolve().parent)
     return ConfigFile(
         path=str(path),
-        sources=tuple(_source(path, base, item) for item in _list(path, data, "sources")),
+        sources=tuple(_source(path, base, s) for s in _list(path, data, "sources")),
         labels=_labels(path, data.get("labels", {})),
         reload_users=frozenset(str(u) for u in _list(path, data, "reload_users")),
         channels=_channels(path, data.get("channels", {})),
@@ -126,19 +127,21 @@ def _source(path: str | os.PathLike[str], base: str, item: object) -> Source:
     if isinstance(item, str):
         item = {"path": item}
     if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-        raise ConfigError(f"{path}: every [[sources]] needs path = \"folder, file or glob\"")
+        raise ConfigError(f"{path}: every [[sources]] needs "
+                          "path = \"folder, file or glob\"")
 
     unknown = sorted(set(item) - set(_SOURCE_KEYS))
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r} in source {item['path']!r}; "
-                          f"expected {', '.join(_SOURCE_KEYS)}")
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} in source "
+                          f"{item['path']!r}; expected {', '.join(_SOURCE_KEYS)}")
     link = item.get("link")
     if link is not None and not str(link).startswith(("http://", "https://")):
-        raise ConfigError(f"{path}: link {link!r} is not a URL: give the docs page, or a "
-                          "pattern such as https://example.com/docs/messages/{id}")
+        raise ConfigError(f"{path}: link {link!r} is not a URL: give the docs page, "
+                          "or a pattern such as https://example.com/docs/messages/{id}")
     layout = item.get("layout")
     if layout is not None and layout not in LAYOUTS:
-        raise ConfigError(f"{path}: layout {layout!r} is not one of {', '.join(LAYOUTS)}")
+        raise ConfigError(f"{path}: layout {layout!r} is not one of "
+                          f"{', '.join(LAYOUTS)}")
 
     where = item["path"]
     if not os.path.isabs(where):
@@ -153,8 +156,9 @@ def _labels(path: str | os.PathLike[str], table: object) -> dict[str, str]:
     for label, target in table.items():
         key = str(target).strip().lower()
         if key not in _TARGETS:
-            raise ConfigError(f"{path}: label {label!r} maps to {target!r}; use one of "
-                              f"symptoms, cause, fix, prevention, date, severity, section")
+            raise ConfigError(f"{path}: label {label!r} maps to {target!r}; use one "
+                              "of symptoms, cause, fix, prevention, date, severity, "
+                              "section")
         out[label] = _TARGETS[key]
     return out
 

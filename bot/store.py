@@ -71,7 +71,8 @@ def _swap(db_path: str, copy: bool) -> Iterator[sqlite_utils.Database]:
     """A database in a temporary file next to db_path, moved over it on success."""
     target = Path(db_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{target.name}.", suffix=".tmp",
+                               dir=target.parent)
     os.close(fd)
     try:
         if copy:
@@ -100,7 +101,8 @@ ENTRY_COLUMNS = {
 LINE_COLUMNS = {"source": str, "ord": int, "entry_id": str, "kind": str, "text": str,
                 "line": int, "section": str}
 FILE_COLUMNS = {"path": str, "mtime_ns": int, "size": int, "damaged": int}
-DIAGNOSTIC_COLUMNS = {"path": str, "line": int, "level": str, "message": str, "scope": str}
+DIAGNOSTIC_COLUMNS = {"path": str, "line": int, "level": str, "message": str,
+                      "scope": str}
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:
@@ -165,8 +167,8 @@ def _entry_row(entry: Entry, final_id: str, ord_: int) -> tuple:
     return (
         final_id, entry.id, entry.source, ord_, entry.line, entry.title, entry.category,
         entry.date, entry.severity, json.dumps(entry.symptoms), entry.root_cause,
-        entry.fix, entry.prevention, json.dumps(entry.sections), json.dumps(entry.codes),
-        entry.url,
+        entry.fix, entry.prevention, json.dumps(entry.sections),
+        json.dumps(entry.codes), entry.url,
     )
 
 
@@ -191,9 +193,11 @@ def load(db_path: str) -> Knowledge:
     """Read a built database back into per-file knowledge, combined as when built."""
     db = sqlite_utils.Database(db_path)
     try:
-        parts = {r["path"]: Knowledge(files={r["path"]: Stamp(r["mtime_ns"], r["size"])},
-                                      damaged=bool(r["damaged"]))
-                 for r in db["files"].rows_where(order_by="path")}
+        parts = {
+            r["path"]: Knowledge(files={r["path"]: Stamp(r["mtime_ns"], r["size"])},
+                                 damaged=bool(r["damaged"]))
+            for r in db["files"].rows_where(order_by="path")
+        }
         parsed_ids: dict[tuple[str, str], str] = {}
         for row in db["entries"].rows_where(order_by="source, ord"):
             parsed_ids[(row["source"], row["id"])] = row["parsed_id"]

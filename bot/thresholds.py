@@ -45,10 +45,6 @@ UNKNOWN_WORD_FACTOR = 0.5
 FUZZY_WORD = 86
 FUZZY_MIN_LEN = 6
 
-# A word in more than this share of entries does not bring lines into the
-# shortlist on its own (it still counts for the lines that are in it).
-COMMON_WORD_SHARE = 0.2
-
 # Share of a paste line's score that comes from the entry's whole vocabulary
 # rather than its single best line.
 ENTRY_WORDS_WEIGHT = 0.3

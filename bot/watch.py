@@ -35,13 +35,14 @@ DEBOUNCE_MS = 400
 
 
 class KnowledgeFilter(watchfiles.DefaultFilter):
-    """watchfiles' default ignores (.git, editor swap files) plus: markdown or folders."""
+    """watchfiles' default ignores (.git, swap files), then markdown or folders only."""
 
     def __call__(self, change: watchfiles.Change, path: str) -> bool:
         if not super().__call__(change, path):
             return False
         suffix = os.path.splitext(path)[1].lower()
-        return suffix in SUFFIXES or (not suffix and not os.path.basename(path).startswith("."))
+        hidden = os.path.basename(path).startswith(".")
+        return suffix in SUFFIXES or (not suffix and not hidden)
 
 
 def watch_roots(paths: list[str]) -> list[str]:
@@ -84,8 +85,8 @@ def start_watching(
     """
     roots = watch_roots(list(settings.knowledge))
     stop = threading.Event()
-    thread = threading.Thread(target=_watch, args=(kb, roots, stop, on_reload, debounce_ms),
-                              name="known-issue-watch", daemon=True)
+    thread = threading.Thread(target=_watch, name="known-issue-watch", daemon=True,
+                              args=(kb, roots, stop, on_reload, debounce_ms))
     thread.start()
     logger.info("watching %s for knowledge changes", ", ".join(roots))
 
@@ -108,4 +109,5 @@ def _watch(kb: KnowledgeBase, roots: list[str], stop: threading.Event,
             if on_reload is not None:
                 on_reload(report)
     except Exception:  # the bot keeps answering; only automatic reloads stop
-        logger.exception("stopped watching the knowledge; /known-issue reload still works")
+        logger.exception("stopped watching the knowledge; "
+                         "/known-issue reload still works")

@@ -88,7 +88,7 @@ def test_files_are_found_in_a_stable_order_through_globs(tmp_path):
 
     files, _ = find_files([str(tmp_path / "**" / "*.m*"), str(tmp_path / "a.mdx")])
 
-    assert [p.relative_to(tmp_path).as_posix() for p, _ in files] == [
+    assert [Path(f.path).relative_to(tmp_path).as_posix() for f in files] == [
         "a.mdx", "b.md", "sub/d.markdown"]
 
 
@@ -110,8 +110,10 @@ def test_duplicate_ids_across_files_are_renamed_and_reported(tmp_path):
 @pytest.mark.parametrize(
     "link, url",
     [
-        ("https://example.com/docs/messages/{id}", "https://example.com/docs/messages/disk-full"),
-        ("https://docs.example.com/troubleshooting/", "https://docs.example.com/troubleshooting/#disk-full"),
+        ("https://example.com/docs/messages/{id}",
+         "https://example.com/docs/messages/disk-full"),
+        ("https://docs.example.com/troubleshooting/",
+         "https://docs.example.com/troubleshooting/#disk-full"),
         ("https://docs.example.com/page#", "https://docs.example.com/page#disk-full"),
         (None, None),
     ],
@@ -146,3 +148,24 @@ def test_corpus_entries_have_title_error_text_and_fix(corpus):
 
     assert incomplete == []
     assert not [d for d in corpus.diagnostics if d.level == "error"]
+
+
+def test_a_parser_failure_costs_only_that_file(tmp_path, monkeypatch):
+    import bot.ingest
+
+    def explode(text, source, *args, **kwargs):
+        if source.endswith("bad.md"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(text, source, *args, **kwargs)
+
+    real = bot.ingest.parse_document
+    monkeypatch.setattr(bot.ingest, "parse_document", explode)
+    write(tmp_path / "good.md", GOOD)
+    write(tmp_path / "bad.md", GOOD)
+
+    knowledge = read_knowledge([str(tmp_path)])
+
+    assert [e.source for e in knowledge.entries] == [str(tmp_path / "good.md")]
+    assert knowledge.diagnostics[0].message == (
+        "cannot parse this file (RecursionError: maximum recursion depth exceeded); "
+        "please report it with the file attached")

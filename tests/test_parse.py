@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import labels
 from bot.blocks import read_document
@@ -77,7 +79,8 @@ def test_team_log_entry_fields(team, entry_id, date, severity, symptoms, categor
 
 
 def test_team_log_fix_keeps_its_code_fence(team):
-    fix = by_id(team)["ec2-instance-unresponsive-ssh-and-http-timeout-during-docker-builds"].fix
+    entry_id = "ec2-instance-unresponsive-ssh-and-http-timeout-during-docker-builds"
+    fix = by_id(team)[entry_id].fix
 
     assert fix.startswith("Add swap to the instance:")
     assert "```bash\n# Add 2GB swap (one-time setup)" in fix
@@ -91,7 +94,8 @@ def test_log_layout_with_bold_labels():
     assert [e.category for e in result.entries] == ["Queues", "Storage"]
     assert entry.date == "2025-03-14"
     assert entry.severity == "High — invoices stop going out"
-    assert entry.symptoms[0] == "`MessageDecodeError: unexpected end of JSON input at offset 0`"
+    assert entry.symptoms[0] == ("`MessageDecodeError: unexpected end of JSON input at "
+                                 "offset 0`")
     assert entry.root_cause.startswith("A producer on the old SDK")
     assert "systemctl restart billing-worker\n```" in entry.fix
     assert entry.prevention == "Cap retries at five and dead-letter after that."
@@ -184,7 +188,8 @@ def test_faq_layout_heading_is_the_error_and_body_the_fix():
     assert inuse.symptoms == [inuse.title]
     assert inuse.fix.startswith("Another dev server is still running.")
     assert inuse.category == "Local setup"
-    assert "npm rebuild sharp" in entries["cannot-find-module-sharp-after-switching-laptops"].fix
+    sharp = entries["cannot-find-module-sharp-after-switching-laptops"]
+    assert "npm rebuild sharp" in sharp.fix
     assert tz.title == "Tests fail with TZ is not set"  # "Q:" dropped
     assert tz.category == "CI"
 
@@ -234,6 +239,17 @@ def test_team_labels_come_from_configuration():
     assert entry.fix == "raise the limit"
 
 
+def test_labels_written_as_bare_bold_or_plain_text():
+    text = ("## Queue stuck\n\n**Symptoms**\n\n- `ConsumerTimeout: no ack in 30s`\n\n"
+            "**Root cause**: a slow handler.\n\nFix:\n\nRestart the consumer.\n")
+
+    (entry,) = parse_document(text, "x.md").entries
+
+    assert entry.symptoms == ["`ConsumerTimeout: no ack in 30s`"]
+    assert entry.root_cause == "a slow handler."
+    assert entry.fix == "Restart the consumer."
+
+
 def test_date_and_severity_in_one_paragraph():
     text = "## Outage\n\n**Date:** 2025-01-01 **Severity:** High\n\n**Fix:** wait\n"
 
@@ -248,7 +264,8 @@ def test_page_without_a_fix_section_answers_with_its_body():
 
     (entry,) = parse_document(text, "NG0209.md").entries
 
-    assert entry.symptoms == ["Invalid multi provider", "Thrown when `multi: true` is missing."]
+    assert entry.symptoms == ["Invalid multi provider",
+                              "Thrown when `multi: true` is missing."]
     assert entry.fix == "Provide it as an array instead."
 
 
@@ -257,6 +274,9 @@ def test_page_without_a_fix_section_answers_with_its_body():
     [
         ("## A\n\n**Symptoms:** x\n\n**Root casue:** y\n", 5,
          "unknown label 'Root casue': did you mean 'Root cause'? (or add it to [labels] "
+         "in known-issue.toml)"),
+        ("### Lag\n\n#### Symptons\n\n- x\n\n#### Fix\n\ny\n", 3,
+         "unknown heading 'Symptons': did you mean 'Symptoms'? (or add it to [labels] "
          "in known-issue.toml)"),
         ("# T\n\ntext\n\n## Possible Ways to Fx It\n\ny\n", 5,
          "unknown heading 'Possible Ways to Fx It': did you mean 'Possible ways to fix "
@@ -289,3 +309,18 @@ def test_unclosed_fence_keeps_the_entries_before_it():
 
     assert [e.id for e in result.entries] == ["a", "b"]
     assert result.damaged
+
+
+PIECES = ["**Fix:**", "**Root casue:**", "## ", "#### Symptoms", "```", "~~~",
+          "<AppOnly>", "</AppOnly>", "<docs-code>", "---", "title: x", "- ", "> ",
+          "`code`", "é", "\x00", "Error: boom", "   ", "\t", "text"]
+MARKDOWNISH = st.lists(st.sampled_from(PIECES + ["\n", "\n\n"]), max_size=60).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=MARKDOWNISH, name=st.sampled_from(["doc.md", "page.mdx"]))
+def test_any_text_parses_without_raising(text, name):
+    result = parse_document(text, name)
+
+    assert all(d.line >= 1 for d in result.diagnostics)
+    assert len({e.id for e in result.entries}) == len(result.entries)

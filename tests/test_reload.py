@@ -231,7 +231,8 @@ def test_watch_roots(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text("# a\n")
 
-    roots = watch_roots([str(tmp_path / "docs" / "a.md"), str(tmp_path / "docs" / "**" / "*.md"),
+    docs = tmp_path / "docs"
+    roots = watch_roots([str(docs / "a.md"), str(docs / "**" / "*.md"),
                          str(tmp_path / "missing" / "kb")])
 
     assert roots == [str(tmp_path.resolve()), str((tmp_path / "docs").resolve())]

@@ -367,14 +367,16 @@ def test_same_entry_again_soon_gets_a_pointer(events_url, fake_slack):
 def test_posts_in_one_channel_are_spaced(start_bot, fake_slack):
     # Slack's pace is one message a second per channel; a shorter one keeps this quick.
     assert Settings().post_interval == 1.0
-    url = start_bot(post_interval=0.3)
+    url = start_bot(post_interval=1.0)
     post_event(url, message(PASTE, ts="1.0"), "Ev1")
     post_event(url, message(REDIS, ts="2.0"), "Ev2")
     post_event(url, message(TLS, ts="3.0", channel=WATCHED_BY_NAME), "Ev3")
 
     first, second, elsewhere = fake_slack.posts()
-    assert second["at"] - first["at"] >= 0.28
-    assert elsewhere["at"] - second["at"] < 0.28
+    assert second["at"] - first["at"] >= 0.95
+    # Another channel has its own pace: queued behind the first channel's two
+    # posts it would come at least two intervals after the first.
+    assert elsewhere["at"] - first["at"] < 1.9
 
 
 def test_hostile_paste_cannot_mention_anyone(events_url, fake_slack):

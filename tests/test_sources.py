@@ -65,8 +65,10 @@ def test_relative_paths_are_read_from_the_config_folder(tmp_path, monkeypatch):
         ('[[sources]]\npath = "kb"\nlnk = "x"', "unknown key 'lnk' in source 'kb'"),
         ('[[sources]]\npath = "kb"\nlink = "docs.example.com"',
          "link 'docs.example.com' is not a URL"),
-        ('[[sources]]\npath = "kb"\nlayout = "wiki"', "layout 'wiki' is not one of log, faq, page"),
-        ('[labels]\n"Remedy" = "cure"', "label 'Remedy' maps to 'cure'; use one of symptoms"),
+        ('[[sources]]\npath = "kb"\nlayout = "wiki"',
+         "layout 'wiki' is not one of log, faq, page"),
+        ('[labels]\n"Remedy" = "cure"',
+         "label 'Remedy' maps to 'cure'; use one of symptoms"),
         ('reload_users = "U1"', "reload_users must be a list"),
     ],
 )

@@ -23,7 +23,8 @@ def folder(tmp_path):
     shutil.copytree(FIXTURES, target)
     # Two files claiming one id, so renamed ids are stored too.
     (target / "pages" / "copy").mkdir()
-    shutil.copy(target / "pages" / "disk-full.md", target / "pages" / "copy" / "disk-full.md")
+    pages = target / "pages"
+    shutil.copy(pages / "disk-full.md", pages / "copy" / "disk-full.md")
     return target
 
 

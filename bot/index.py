@@ -1,0 +1,169 @@
+"""The matcher's index over the stored lines, built once per knowledge load.
+
+Words are weighted by inverse entry frequency, so that words every entry shares
+("error", "failed") do not decide. Postings are numpy arrays, so that scoring a
+paste line against tens of thousands of stored lines is a handful of vector
+operations rather than a Python loop per line. The vocabulary is also where
+rapidfuzz maps misspelt or inflected paste words.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process, utils
+
+from . import thresholds
+from .model import Entry, Line
+from .normalize import mask, weighted_tokens
+
+# How much a match on each kind of stored line counts.
+KIND_WEIGHT = {
+    "error": 1.0,
+    "symptom": 1.0,
+    "title": 1.0,
+    "description": 0.9,
+    "fix": 0.8,
+    "cause": 0.8,
+    "code": 0.75,
+    "other": 0.6,
+}
+
+# A long prose line is also matched sentence by sentence.
+LONG_LINE = 160
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`'\"(])")
+# Paste words already mapped onto the vocabulary; cleared when full.
+NEAR_CACHE_SIZE = 50_000
+
+
+@dataclass
+class StoredLine:
+    """One matchable unit: a stored line, or one sentence of a long one."""
+
+    line: Line
+    text: str
+    weights: dict[str, float]
+    mass: float
+    plain: str  # masked and lower-cased, for rapidfuzz alignment
+
+
+def plain(text: str) -> str:
+    return utils.default_process(mask(text))
+
+
+@functools.lru_cache(maxsize=1_000_000)
+def _analyse(text: str) -> tuple[dict[str, float], str]:
+    """Token factors and alignment text of a stored unit.
+
+    Cached by text: a reload after one changed file meets every other line again.
+    The dict is shared between callers, so nobody may change it.
+    """
+    masked = mask(text)
+    return weighted_tokens(masked), utils.default_process(masked)
+
+
+def _units(text: str) -> list[str]:
+    if len(text) <= LONG_LINE:
+        return [text]
+    return [text] + [s for s in _SENTENCE.split(text) if len(s) > 12]
+
+
+class LineIndex:
+    """Weighted words of every stored line, and the postings to find them fast."""
+
+    def __init__(self, entries: dict[str, Entry], lines: list[Line]) -> None:
+        units = [(ln, u) for ln in lines if ln.entry_id in entries for u in _units(ln.text)]
+        analysed = [_analyse(u) for _, u in units]
+        factors = [a[0] for a in analysed]
+        self._set_weights(len(entries), units, factors)
+
+        self.stored: list[StoredLine] = []
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for (line, unit), (words, unit_plain) in zip(units, analysed):
+            weights = {w: self.idf[w] * f for w, f in words.items()}
+            if not weights:
+                continue
+            index = len(self.stored)
+            self.stored.append(StoredLine(line, unit, weights, sum(weights.values()),
+                                          unit_plain))
+            for word, weight in weights.items():
+                postings[word].append((index, weight))
+        self._arrays(postings)
+        self._near_cache: dict[str, tuple[str, float, int] | None] = {}
+
+    def _set_weights(self, n_entries: int, units: list[tuple[Line, str]],
+                     factors: list[dict[str, float]]) -> None:
+        per_entry: dict[str, set[str]] = defaultdict(set)
+        for (line, _), words in zip(units, factors):
+            per_entry[line.entry_id].update(words)
+        df: dict[str, int] = defaultdict(int)
+        for words in per_entry.values():
+            for word in words:
+                df[word] += 1
+
+        n = max(n_entries, 1)
+        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        self.unknown_weight = math.log(1 + n) * thresholds.UNKNOWN_WORD_FACTOR
+        self.unique_idf = math.log(1 + n)  # a word only one entry uses
+        self.entry_words = {e: frozenset(ws) for e, ws in per_entry.items()}
+        # Short lines are easy to cover by chance: below a few average words'
+        # weight, a line counts as if it were that long.
+        self.min_mass = thresholds.MIN_LINE_WORDS * (
+            sum(self.idf.values()) / max(len(self.idf), 1))
+
+        # Misspelt paste words are looked up among words with the same initial.
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.idf):
+            self._by_initial[word[0]].append(word)
+
+    def _arrays(self, postings: dict[str, list[tuple[int, float]]]) -> None:
+        self.entry_ids = sorted({s.line.entry_id for s in self.stored})
+        number = {e: i for i, e in enumerate(self.entry_ids)}
+        self.entry_of = np.array([number[s.line.entry_id] for s in self.stored],
+                                 dtype=np.int32)
+        self.mass = np.array([s.mass for s in self.stored], dtype=np.float64)
+        self.effective_mass = np.maximum(self.mass, self.min_mass)
+        self.kind_weight = np.array([KIND_WEIGHT.get(s.line.kind, 0.6)
+                                     for s in self.stored], dtype=np.float64)
+        self.postings = {
+            w: (np.array([i for i, _ in ps], dtype=np.int32),
+                np.array([x for _, x in ps], dtype=np.float64))
+            for w, ps in postings.items()
+        }
+
+    def weight(self, word: str) -> float:
+        return self.idf.get(word, self.unknown_weight)
+
+    def near_word(self, word: str) -> tuple[str, float, int] | None:
+        """The vocabulary word a misspelt or inflected paste word stands for."""
+        if word not in self._near_cache:
+            if len(self._near_cache) > NEAR_CACHE_SIZE:
+                self._near_cache.clear()
+            self._near_cache[word] = process.extractOne(
+                word, self._by_initial.get(word[0], ()), scorer=fuzz.ratio,
+                score_cutoff=thresholds.FUZZY_WORD)
+        return self._near_cache[word]
+
+    def overlap(self, query: dict[str, float]) -> np.ndarray:
+        """Per stored line, the weight it shares with the query words."""
+        shared = np.zeros(len(self.stored), dtype=np.float64)
+        for word, weight in query.items():
+            found = self.postings.get(word)
+            if found is not None:
+                indexes, weights = found
+                shared[indexes] += np.minimum(weights, weight)
+        return shared
+
+    def presence(self, words: dict[str, float]) -> np.ndarray:
+        """Per stored line, the total weight of these words that it has."""
+        have = np.zeros(len(self.stored), dtype=np.float64)
+        for word, weight in words.items():
+            found = self.postings.get(word)
+            if found is not None:
+                have[found[0]] += weight
+        return have

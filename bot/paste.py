@@ -1,0 +1,80 @@
+"""Which lines of a paste to score, and which of their words matter most.
+
+An error line is often a chain: "Error response from daemon: failed to create
+task: unknown log opt 'x'". Its last wordy clause is the message; the clauses
+before it say where it happened and are shared by many different errors.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import thresholds
+from .normalize import is_frame, mask, paste_lines, weighted_tokens
+from .signals import error_strength
+
+# Pastes are bounded before any work: Slack's own message limit is 40,000 chars.
+MAX_PASTE_CHARS = 40_000
+MAX_SEGMENTS = 40
+
+_CLAUSE = re.compile(r":\s+")
+
+
+def bounded(text: str) -> str:
+    """At most MAX_PASTE_CHARS: the head and, since logs end with the error, the tail."""
+    if len(text) <= MAX_PASTE_CHARS:
+        return text
+    half = MAX_PASTE_CHARS // 2
+    return text[:half] + "\n" + text[-half:]
+
+
+def segments(lines: list[str]) -> list[str]:
+    """The lines worth scoring: no stack frames, the strongest error lines if many."""
+    body = [ln for ln in lines if not is_frame(ln)]
+    if len(body) <= MAX_SEGMENTS:
+        return body
+    # Keep paste order: a real error after thirty deprecation warnings is kept.
+    ranked = sorted(range(len(body)), key=lambda i: -error_strength(body[i]))
+    return [body[i] for i in sorted(ranked[:MAX_SEGMENTS])]
+
+
+def paste_segments(text: str) -> tuple[list[str], list[str]]:
+    """(all meaningful lines, the ones to score) of a raw paste."""
+    lines = paste_lines(bounded(text))
+    return lines, segments(lines)
+
+
+def _clauses(masked: str) -> tuple[list[dict[str, float]], dict[str, float] | None]:
+    clauses = [weighted_tokens(c) for c in _CLAUSE.split(masked)]
+    # "Current value: 'true'" ends in a value: a message has a few whole words.
+    wordy = [c for c in clauses if sum(1 for f in c.values() if f == 1.0) >= 3]
+    return clauses, (wordy[-1] if wordy else None)
+
+
+def message_words(line: str) -> set[str]:
+    """Whole words of a line's message clause, when clauses come before it."""
+    clauses, message = _clauses(mask(line))
+    if message is None or len(clauses) < 2 or message is clauses[0]:
+        return set()
+    return {w for w, f in message.items() if f == 1.0}
+
+
+def line_tokens(line: str) -> dict[str, float]:
+    """Token factors of a paste line, words only in leading clauses counting less."""
+    masked = mask(line)
+    clauses, message = _clauses(masked)
+    if message is None or len(clauses) < 2:
+        return weighted_tokens(masked)
+
+    out: dict[str, float] = {}
+    for clause in clauses:
+        factor = 1.0 if clause is message else thresholds.CONTEXT_FACTOR
+        for word, weight in clause.items():
+            out[word] = max(out.get(word, 0.0), weight * factor)
+    return out
+
+
+def distinct_words(lines: list[str]) -> int:
+    """How many different whole words the lines use (parts of names not counted)."""
+    return len({w for line in lines for w, f in weighted_tokens(mask(line)).items()
+                if f == 1.0})
