@@ -170,12 +170,10 @@ class Answers:
 
         try:
             kind, reply = self._compose(client, asked, explicit)
-            reply_ts = self.post(client, paste.channel, paste.thread_ts, reply)
         except BaseException:
             self.ledger.failed(paste.channel, paste.ts)
             raise
-        self.ledger.posted(paste.channel, paste.ts, reply_ts, kind)
-        return kind
+        return self._post_claimed(client, paste, reply, kind)
 
     def offer(self, client: WebClient, asked: Asked, event_id: str | None) -> str:
         """Show a likely match to the poster alone, with Share and Not it buttons."""
@@ -359,6 +357,14 @@ class Answers:
         """Post a reply that names no entry (usage, a miss), once per message."""
         if self._claim(paste, event_id, kind, None, None) != ledger.CLAIMED:
             return ledger.DUPLICATE
+        return self._post_claimed(client, paste, reply, kind)
+
+    def _post_claimed(self, client: WebClient, paste: Paste, reply: render.Reply,
+                      kind: str) -> str:
+        """Post the reply to a message this process claimed, and record how it went.
+
+        A failed post releases the claim, so that Slack's redelivery retries it.
+        """
         try:
             reply_ts = self.post(client, paste.channel, paste.thread_ts, reply)
         except BaseException:

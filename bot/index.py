@@ -9,6 +9,7 @@ rapidfuzz maps misspelt or inflected paste words.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import re
@@ -95,6 +96,8 @@ class LineIndex:
                 postings[word].append((index, weight))
         self._arrays(postings)
         self._near_cache: dict[str, tuple[str, float, int] | None] = {}
+        self.alive = np.ones(len(self.stored), dtype=bool)
+        self.dead = 0
 
     def _set_weights(self, n_entries: int, units: list[tuple[Line, str]],
                      factors: list[dict[str, float]]) -> None:
@@ -122,10 +125,10 @@ class LineIndex:
             self._by_initial[word[0]].append(word)
 
     def _arrays(self, postings: dict[str, list[tuple[int, float]]]) -> None:
-        self.entry_ids = sorted({s.line.entry_id for s in self.stored})
-        number = {e: i for i, e in enumerate(self.entry_ids)}
-        self.entry_of = np.array([number[s.line.entry_id] for s in self.stored],
-                                 dtype=np.int32)
+        self.entry_number = {e: i for i, e in enumerate(
+            sorted({s.line.entry_id for s in self.stored}))}
+        self.entry_of = np.array([self.entry_number[s.line.entry_id]
+                                  for s in self.stored], dtype=np.int32)
         self.mass = np.array([s.mass for s in self.stored], dtype=np.float64)
         self.effective_mass = np.maximum(self.mass, self.min_mass)
         self.kind_weight = np.array([KIND_WEIGHT.get(s.line.kind, 0.6)
@@ -135,6 +138,69 @@ class LineIndex:
                 np.array([x for _, x in ps], dtype=np.float64))
             for w, ps in postings.items()
         }
+
+    def updated(self, touched: set[str], lines: list[Line]) -> LineIndex:
+        """A copy with the touched entries' lines replaced by these new lines.
+
+        For a reload after a few files changed: the old lines are only marked
+        dead and the new ones appended, weighed with this index's word weights
+        (a new word counts as used by one entry). The weights drift a little
+        from a full build; the knowledge base rebuilds fully in the background.
+        """
+        new = copy.copy(self)
+        new.idf = dict(self.idf)
+        new.entry_number = dict(self.entry_number)
+        new.entry_words = {e: ws for e, ws in self.entry_words.items() if e not in touched}
+        new._near_cache = {}
+
+        numbers = [self.entry_number[e] for e in touched if e in self.entry_number]
+        new.alive = self.alive & ~np.isin(self.entry_of, numbers)
+        new.dead = int(len(new.alive) - np.count_nonzero(new.alive))
+        new._append(lines)
+        return new
+
+    def _append(self, lines: list[Line]) -> None:
+        units = [(ln, u) for ln in lines for u in _units(ln.text)]
+        start = len(self.stored)
+        added: list[StoredLine] = []
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        words_of: dict[str, set[str]] = defaultdict(set)
+        for line, unit in units:
+            words, unit_plain = _analyse(unit)
+            for word in words:
+                self.idf.setdefault(word, self.unique_idf)
+            weights = {w: self.idf[w] * f for w, f in words.items()}
+            if not weights:
+                continue
+            index = start + len(added)
+            added.append(StoredLine(line, unit, weights, sum(weights.values()), unit_plain))
+            words_of[line.entry_id].update(words)
+            for word, weight in weights.items():
+                postings[word].append((index, weight))
+            self.entry_number.setdefault(line.entry_id, len(self.entry_number))
+
+        self.stored = self.stored + added
+        for entry_id, words in words_of.items():
+            self.entry_words[entry_id] = frozenset(words)
+        self.entry_of = np.concatenate([self.entry_of, np.array(
+            [self.entry_number[s.line.entry_id] for s in added], dtype=np.int32)])
+        mass = np.array([s.mass for s in added], dtype=np.float64)
+        self.mass = np.concatenate([self.mass, mass])
+        self.effective_mass = np.concatenate(
+            [self.effective_mass, np.maximum(mass, self.min_mass)])
+        self.kind_weight = np.concatenate([self.kind_weight, np.array(
+            [KIND_WEIGHT.get(s.line.kind, 0.6) for s in added], dtype=np.float64)])
+        self.alive = np.concatenate([self.alive, np.ones(len(added), dtype=bool)])
+
+        self.postings = dict(self.postings)
+        for word, found in postings.items():
+            indexes = np.array([i for i, _ in found], dtype=np.int32)
+            weights = np.array([x for _, x in found], dtype=np.float64)
+            if word in self.postings:
+                old_indexes, old_weights = self.postings[word]
+                indexes = np.concatenate([old_indexes, indexes])
+                weights = np.concatenate([old_weights, weights])
+            self.postings[word] = (indexes, weights)
 
     def weight(self, word: str) -> float:
         return self.idf.get(word, self.unknown_weight)
@@ -157,6 +223,8 @@ class LineIndex:
             if found is not None:
                 indexes, weights = found
                 shared[indexes] += np.minimum(weights, weight)
+        if self.dead:
+            shared *= self.alive
         return shared
 
     def presence(self, words: dict[str, float]) -> np.ndarray:
@@ -166,4 +234,6 @@ class LineIndex:
             found = self.postings.get(word)
             if found is not None:
                 have[found[0]] += weight
+        if self.dead:
+            have *= self.alive
         return have

@@ -124,17 +124,40 @@ class KnowledgeBase:
                 touched = touched_files(old, new, parsed, {*added, *changed, *removed})
                 self._write(new, touched, _config_key(sources, synonyms))
             building = time.perf_counter()
-            matcher = Matcher(new.entries, new.lines, self.link)
+            touched = {*added, *changed, *removed}
+            delta = _small_change(self._served.matcher, touched, len(new.entries))
+            if delta:
+                matcher = self._served.matcher.with_changes(new.entries, new.lines,
+                                                            touched)
+            else:
+                matcher = Matcher(new.entries, new.lines, self.link)
             built = time.perf_counter()
         except Exception as exc:  # whatever broke, the old knowledge keeps serving
             logger.exception("reload failed; still serving the previous knowledge")
             return _failed(old, str(exc) or type(exc).__name__)
 
         self._retired, self._served = self._served, _Served(new, matcher)
+        if delta:
+            self._rebuild_later(self._served)
         report = _report(new, added, changed, removed, parsed,
                          report_warnings(new, parsed))
         report.matcher_seconds = built - building
         return report
+
+    def _rebuild_later(self, served: _Served) -> None:
+        """Rebuild the matcher fully in the background; swap it in if still current.
+
+        A delta update weighs new words as if one entry used them; the full
+        build restores exact weights a few seconds later at 10,000 entries.
+        """
+        def rebuild() -> None:
+            matcher = Matcher(served.knowledge.entries, served.knowledge.lines, self.link)
+            with self._reloading:
+                if self._served is served:
+                    self._served = _Served(served.knowledge, matcher)
+                    logger.debug("full matcher rebuild swapped in")
+
+        threading.Thread(target=rebuild, name="matcher-rebuild", daemon=True).start()
 
     def _write(self, new: Knowledge, touched: set[str], config_key: str) -> None:
         """Patch the database when it is still the one we know, else build it afresh."""
@@ -145,6 +168,17 @@ class KnowledgeBase:
         else:
             store.build(new, db_path, config_key)
         self._db_stamp = stamp(db_path)
+
+
+# A reload that touches more entries than this share, or a matcher with more
+# dead lines than this share, builds the matcher from scratch instead.
+DELTA_MAX_TOUCHED = 0.2
+DELTA_MAX_STALE = 0.3
+
+
+def _small_change(matcher: Matcher, touched: set[str], entries: int) -> bool:
+    return (len(touched) <= DELTA_MAX_TOUCHED * max(entries, 1)
+            and matcher.stale <= DELTA_MAX_STALE)
 
 
 def _report(new: Knowledge, added: list[str], changed: list[str], removed: list[str],

@@ -12,6 +12,7 @@ confidence.py decides the band. Every number lives in thresholds.py.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 ENTRIES_PER_LINE = 30
 # Candidates per paste line checked for a near-verbatim quote (rapidfuzz).
 ALIGN_CANDIDATES = 64
+# Best stored lines per paste line among which each entry's best is taken.
+TOP_LINES = 2000
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,31 @@ class Matcher:
         # (`EACCES ...`)"), which is what a reply should quote.
         self._items = {(ln.entry_id, ln.section, ln.line): ln for ln in lines
                        if ln.kind not in ("code", "error")}
+
+    def with_changes(self, entries: list[Entry], lines: list[Line],
+                     touched: set[str]) -> Matcher:
+        """A matcher for new knowledge that differs from ours in the touched entries.
+
+        Reuses this matcher's index (see LineIndex.updated), so a reload after
+        one changed file costs that file's lines, not the whole knowledge's.
+        """
+        new = copy.copy(self)
+        new.entries = {e.id: e for e in entries}
+        new._codes = entry_codes(entries)
+        new._families = code_families(entries)
+        fresh = [ln for ln in lines if ln.entry_id in touched and ln.entry_id in new.entries]
+        new.index = self.index.updated(touched, fresh)
+        new._templates = [t for t in self._templates if t.line.entry_id not in touched]
+        new._templates += [t for ln in fresh if (t := make_template(ln))]
+        new._items = {k: v for k, v in self._items.items() if k[0] not in touched}
+        new._items.update({(ln.entry_id, ln.section, ln.line): ln for ln in fresh
+                           if ln.kind not in ("code", "error")})
+        return new
+
+    @property
+    def stale(self) -> float:
+        """Share of the index's lines that a delta update left dead."""
+        return self.index.dead / max(len(self.index.stored), 1)
 
     @property
     def idf(self) -> dict[str, float]:
@@ -171,7 +199,7 @@ class Matcher:
         """Raise lines whose text stands nearly verbatim in the paste line."""
         index = self.index
         mostly = np.flatnonzero(shared >= index.mass[candidates] * 0.5)
-        mostly = mostly[np.argsort(-score[mostly])][:ALIGN_CANDIDATES]
+        mostly = _top(mostly, score[mostly], ALIGN_CANDIDATES)
         for k in mostly:
             stored = index.stored[candidates[k]]
             value = _alignment(stored.plain, q_plain) * index.kind_weight[candidates[k]]
@@ -183,7 +211,9 @@ class Matcher:
     def _best_per_entry(self, score: np.ndarray, candidates: np.ndarray, q: str,
                         weights: dict[str, float]) -> dict[str, _Hit]:
         index = self.index
-        order = np.argsort(-score, kind="stable")
+        # Each of the best entries has its best line among the best lines overall.
+        top = _top(np.arange(len(score)), score, TOP_LINES)
+        order = top[np.argsort(-score[top], kind="stable")]
         entries = index.entry_of[candidates[order]]
         _, first = np.unique(entries, return_index=True)
         best = order[first]
@@ -274,6 +304,13 @@ class Matcher:
                 shared=hit.shared,
             ))
         return out
+
+
+def _top(items: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """The k items with the highest scores, in no particular order."""
+    if len(items) <= k:
+        return items
+    return items[np.argpartition(-scores, k)[:k]]
 
 
 def _keep_best(hits: dict[str, _Hit], entry_id: str, hit: _Hit) -> None:

@@ -255,3 +255,46 @@ def test_watching_brings_a_saved_file_in(kb, settings, folder):
         stop()
 
     assert kb.entry("tls") is not None
+
+
+def _team_copy(tmp_path):
+    import shutil
+
+    from conftest import KNOWLEDGE
+
+    folder = tmp_path / "team"
+    shutil.copytree(KNOWLEDGE, folder)
+    return folder, Settings(knowledge=[str(folder)], db_path=str(tmp_path / "t.db"))
+
+
+def _bump(path):
+    import os
+
+    stat = os.stat(path)
+    os.utime(path, (stat.st_atime, stat.st_mtime + 5))
+
+
+def test_after_a_small_reload_lookups_answer_like_a_fresh_build(
+        tmp_path):
+    folder, team = _team_copy(tmp_path)
+    kb = open_knowledge(team)
+    page = folder / "troubleshooting.md"
+    page.write_text(page.read_text().replace(
+        "gzip_level", "gzip_ratio").replace("gzip_comp_level", "gzip_comp_level"))
+    _bump(page)
+
+    report = kb.reload()
+    fresh = open_knowledge(Settings(knowledge=[str(folder)],
+                                    db_path=str(tmp_path / "fresh.db")))
+
+    assert report.changed == ["nginx-crash-loop-unknown-directive-gzip_ratio"] or \
+        "nginx-crash-loop-unknown-directive-gzip_ratio" in report.added
+    paste = 'nginx: [emerg] unknown directive "gzip_ratio" in /etc/nginx/nginx.conf:9'
+    for matcher in (kb, fresh):
+        best = matcher.lookup(paste)[0]
+        assert best.entry.id == "nginx-crash-loop-unknown-directive-gzip_ratio"
+        assert best.confidence == "high"
+    for query in ("Error: EACCES: permission denied, mkdir '/app/.next/cache'",
+                  "terraform plan wants to replace aws_instance.app: ami forces "
+                  "replacement", "who is on call this week?"):
+        assert top(kb, query) == top(fresh, query)
