@@ -96,9 +96,22 @@ def test_numbers_have_defaults_and_units():
 
 def test_readme_example_is_valid(tmp_path):
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    [example] = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    [example] = [block for block in re.findall(r"```toml\n(.*?)```", readme, re.S)
+                 if "[channels" in block]
     (tmp_path / "known-issue.toml").write_text(example)
 
     rules = load_settings({}, cwd=str(tmp_path)).rules
     assert rules.for_channel("C0123ABCD").mention_only is True
     assert rules.for_channel("C0X1234", "random").watched is False
+
+
+def test_every_readme_config_example_loads(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    examples = re.findall(r"```toml\n(.*?)```", readme, re.S)
+
+    assert len(examples) >= 2
+    for n, example in enumerate(examples):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        (folder / "known-issue.toml").write_text(example)
+        load_settings({}, cwd=str(folder))
