@@ -32,6 +32,8 @@ MAX_LINKS = 3
 MAX_TITLE = MAX_HEADER
 # How much of a paste or a file name a reply quotes back.
 MAX_QUOTE = 80
+# Each of the root cause and fix in a "same as the earlier thread" reply.
+SAME_AS_TEXT = 600
 
 # Interactive elements, by the action_id Slack sends back when one is clicked.
 ACTION_FIXED = "known_issue_fixed"
@@ -77,7 +79,15 @@ def answer(matches: list[Match], *, fixed: int = 0, file_name: str = "") -> Repl
 def same_as(match: Match, earlier: str, *, fixed: int = 0) -> Reply:
     """The short answer for an entry the channel got lately, linking that thread."""
     text = f"Same as {link(earlier, 'the earlier thread')}: {_title_link(match)}"
-    blocks = [_section(text), *_feedback(match, fixed)]
+    # Short, but enough to act on without opening the other thread.
+    more = _more_note(match)
+    blocks = [_section(text)]
+    if match.entry.root_cause:
+        blocks.append(_section(clipped("Root cause", match.entry.root_cause, more,
+                                       SAME_AS_TEXT)))
+    if _fix(match):
+        blocks.append(_section(clipped("Fix", _fix(match), more, SAME_AS_TEXT)))
+    blocks += _feedback(match, fixed)
     fallback = escape(
         f"Same as the earlier thread: {short(match.entry.title, MAX_TITLE)}"
     )

@@ -356,12 +356,14 @@ def test_same_entry_again_soon_gets_a_pointer(events_url, fake_slack):
 
     first, second = fake_slack.posts()
     assert second["params"]["thread_ts"] == "2.0"
-    [section] = [b for b in decoded_blocks(second) if b["type"] == "section"]
+    section, *rest = [b for b in decoded_blocks(second) if b["type"] == "section"]
     permalink = f"https://fake.slack.com/archives/{WATCHED}/p1800000000000001"
     assert section["text"]["text"].startswith(
         f"Same as <{permalink}|the earlier thread>: "
     )
-    assert "Root cause" not in blocks_of(second)
+    # Short: the root cause and fix in brief, not the whole answer again.
+    assert "Root cause" in blocks_of(second)
+    assert all(len(b["text"]["text"]) <= 700 for b in rest)
 
 
 def test_posts_in_one_channel_are_spaced(start_bot, fake_slack):
