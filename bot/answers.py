@@ -27,7 +27,7 @@ from .feedback import Feedback
 from .messages import Paste, query_text, text_files
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, CONFIDENCE_NONE, Entry, Match
 from .normalize import fingerprint
-from .signals import is_error_line
+from .signals import is_error_line, reports_problem
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,10 @@ class Answers:
         asked = self.ask(client, paste)
         if asked.band == CONFIDENCE_HIGH and CONFIDENCE_HIGH in policy.bands:
             outcome = self.answer(client, asked, event_id)
-        elif asked.band == CONFIDENCE_LOW and CONFIDENCE_LOW in policy.bands:
+        elif (asked.band == CONFIDENCE_LOW and CONFIDENCE_LOW in policy.bands
+              and reports_problem(asked.paste.text.splitlines())):
+            # A private offer is still a message: talk that reports no problem
+            # gets none.
             outcome = self.offer(client, asked, event_id)
         elif asked.band == CONFIDENCE_NONE and _looks_like_error(asked.paste.text):
             self.ledger.unanswered(paste.channel, paste.ts, asked.fingerprint)
@@ -344,6 +347,7 @@ class Answers:
             fingerprint=asked.fingerprint if asked else "",
             from_bot=paste.from_bot,
             thread_limit=thread_limit,
+            bot_limit=(time.time() - BOT_WINDOW_SECONDS, BOT_ANSWERS_PER_WINDOW),
         )
 
     def _say(

@@ -10,6 +10,8 @@ only the source lines can tell. It knows nothing about labels or entries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import re
 from dataclasses import dataclass, field
 
@@ -74,7 +76,7 @@ class Document:
 def read_document(text: str, is_mdx: bool = False) -> Document:
     """Tokenize text; tag-only lines of JSX are blanked first, keeping line numbers."""
     lines = text.splitlines()
-    if _MAYBE_TAG_LINE.search(text):
+    if is_mdx or _MAYBE_TAG_LINE.search(text):
         # Which lines are tags is a question for the block structure (a tag in
         # a code fence is code), so ask a block-only parse before the real one.
         blocks_only = Document(_block_md.parse(text), lines, is_mdx=is_mdx)
@@ -115,7 +117,42 @@ def _rewrite_tag_lines(doc: Document) -> list[str]:
         lines[i] = ""
     if open_code is not None:
         lines[open_code] = ""
+    if doc.is_mdx:
+        _blank_loose_jsx(doc, lines)
     return lines
+
+
+# In MDX a tag may carry JavaScript (<Tabs items={['a', 'b']}>), which is no HTML
+# to markdown-it, and a comment is {/* ... */}: both would read as prose.
+_LOOSE_JSX_LINE = re.compile(r"\s*(</?[A-Za-z][\w.-]*(\s[^<>]*)?/?>\s*)+")
+_JSX_COMMENT_LINE = re.compile(r"\s*\{/\*.*?\*/\}\s*")
+
+
+_COMPONENT_TAG = re.compile(r"</?[A-Z][\w.]*(\s[^<>]*)?/?>")
+_CODE_SPAN = re.compile(r"(`+).*?\1")
+
+
+def _blank_loose_jsx(doc: Document, lines: list[str]) -> None:
+    """Blank MDX lines that are only tags or comments, and drop component tags
+    from prose lines (not from code spans), outside code blocks."""
+    for token in doc.tokens:
+        if token.type not in ("paragraph_open", "html_block") or not token.map:
+            continue
+        for i in range(*token.map):
+            if i >= len(lines):
+                continue
+            if _LOOSE_JSX_LINE.fullmatch(lines[i]) or _JSX_COMMENT_LINE.fullmatch(lines[i]):
+                lines[i] = ""
+            elif "<" in lines[i]:
+                lines[i] = _outside_code(lines[i], lambda t: _COMPONENT_TAG.sub("", t))
+
+
+def _outside_code(line: str, change: Callable[[str], str]) -> str:
+    out, last = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out += [change(line[last:span.start()]), span.group(0)]
+        last = span.end()
+    return "".join(out + [change(line[last:])])
 
 
 def _blocks(doc: Document) -> list[Block]:
@@ -190,6 +227,31 @@ def unclosed_fences(doc: Document) -> list[int]:
         last = doc.lines[end - 1] if closed else ""
         if end - 1 <= start or not _closes(last, token.markup):
             found.append(start)
+    return found
+
+
+# Lines that are markdown structure, not code: "## Category", "**Root cause:**".
+_STRUCTURE = re.compile(r"^(#{2,6} \S|\*\*[A-Z][\w -]{1,40}:\*\*)")
+_MARKDOWN_INFO = {"markdown", "md", "mdx"}
+
+
+def swallowing_fences(doc: Document) -> list[tuple[int, int]]:
+    """(opening line, swallowed line), 0-based, of fences that hold headings or labels.
+
+    A stray opening fence pairs with the next fence down, and everything in
+    between, entries included, turns into code: markdown-it sees nothing wrong.
+    Fences that show markdown on purpose (```markdown) are left alone.
+    """
+    found = []
+    for token in doc.tokens:
+        if token.type != "fence" or not token.map:
+            continue
+        if token.info.strip().split(" ")[0].lower() in _MARKDOWN_INFO:
+            continue
+        for offset, line in enumerate(token.content.splitlines()):
+            if _STRUCTURE.match(line):
+                found.append((token.map[0], token.map[0] + 1 + offset))
+                break
     return found
 
 

@@ -14,6 +14,7 @@ import gc
 import glob
 import logging
 import os
+import stat as stat_module
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -112,15 +113,22 @@ def _walk(path: str, problems: list[Diagnostic]) -> list[tuple[str, Stamp]]:
                                        f"cannot list folder: {exc.strerror}"))
             return
         for entry in entries:
-            if entry.is_dir():
+            try:
+                is_folder = entry.is_dir()
+                info = None if is_folder else entry.stat()
+            except OSError as exc:  # a link to itself, or to a link loop
+                if _is_markdown(entry.name):
+                    problems.append(Diagnostic(entry.path, 1, "warning",
+                                               f"cannot read ({exc.strerror}): skipped"))
+                continue
+            if is_folder:
                 if not entry.name.startswith("."):
                     visit(entry.path)
-            elif _is_markdown(entry.name):
-                try:
-                    info = entry.stat()
-                except OSError:
+            elif _is_markdown(entry.name) and info is not None:
+                if not stat_module.S_ISREG(info.st_mode):
+                    # A pipe or device named .md would block the read forever.
                     problems.append(Diagnostic(entry.path, 1, "warning",
-                                               "broken or looping symlink: skipped"))
+                                               "not a regular file: skipped"))
                     continue
                 out.append((entry.path, Stamp(info.st_mtime_ns, info.st_size)))
 
@@ -141,7 +149,11 @@ def stamp(path: str | os.PathLike[str]) -> Stamp:
 
 
 def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
-    """The file's text, or why it cannot be used as knowledge."""
+    """The file's text, and what is wrong with it; no text when it is unusable.
+
+    A file that is not valid UTF-8 is still read, the bad bytes replaced, so
+    that one stray byte does not take every entry of the file with it.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -160,9 +172,11 @@ def read_text(path: Path) -> tuple[str | None, Diagnostic | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, Diagnostic(str(path), line, "error",
-                                f"not valid UTF-8 (byte {exc.start}): save the file "
-                                "as UTF-8; file skipped")
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return data.decode("utf-8-sig", errors="replace"), Diagnostic(
+            str(path), line, "error",
+            f"not valid UTF-8 (column {column}): read with the bad bytes replaced; "
+            "save the file as UTF-8")
 
 
 def parse_file(
@@ -179,7 +193,7 @@ def parse_file(
     path = Path(path)
     knowledge = Knowledge(files={str(path): when or stamp(path)})
     text, problem = read_text(path)
-    if problem is not None:
+    if text is None and problem is not None:
         knowledge.diagnostics.append(problem)
         knowledge.damaged = True
         return knowledge
@@ -199,8 +213,9 @@ def parse_file(
             entry.url = source.url_for(entry.id)
     knowledge.entries = result.entries
     knowledge.lines = result.lines
-    knowledge.diagnostics = result.diagnostics
-    knowledge.damaged = result.damaged
+    knowledge.diagnostics = ([problem] if problem else []) + result.diagnostics
+    # Damaged: a reload keeps serving the file's last good version, if any.
+    knowledge.damaged = result.damaged or problem is not None
     return knowledge
 
 

@@ -38,6 +38,7 @@ FAILED = "failed"  # answering raised; the next delivery may retry
 DUPLICATE = "duplicate"  # this message is answered, or being answered
 REPEAT = "repeat"  # the thread already has this entry
 CAPPED = "capped"  # the thread has all the answers it may get
+BOT_LIMIT = "bot-limit"  # other apps' posts got their share of answers lately
 
 # Kinds of reply: the ones that name an entry count for REPEAT and CAPPED.
 ANSWER = "answer"
@@ -118,8 +119,13 @@ class Ledger:
         fingerprint: str = "",
         from_bot: bool = False,
         thread_limit: int | None = None,
+        bot_limit: tuple[float, int] | None = None,
     ) -> str:
-        """CLAIMED when this caller, and no one else, is to answer the message."""
+        """CLAIMED when this caller, and no one else, is to answer the message.
+
+        bot_limit: (since, most) answers to other apps' posts in the channel; it
+        is counted inside the claim's transaction, so a burst cannot outrun it.
+        """
         now = self.clock()
         with self.state.transaction() as db:
             mine = _one(
@@ -140,6 +146,10 @@ class Ledger:
             )
             if verdict:
                 return verdict
+            if from_bot and bot_limit is not None:
+                since, most = bot_limit
+                if _bot_answers(db, channel, since) >= most:
+                    return BOT_LIMIT
             db["replies"].upsert(
                 {
                     "channel": channel,
@@ -238,12 +248,8 @@ class Ledger:
 
     def bot_answers_since(self, channel: str, since: float) -> int:
         """Answers given to other apps' posts in the channel, for the loop breaker."""
-        rows = self.state.query(
-            "select count(*) as n from replies where channel = ? and from_bot = 1 "
-            "and state in (?, ?) and updated >= ?",
-            (channel, CLAIMED, POSTED, since),
-        )
-        return int(rows[0]["n"])
+        with self.state.transaction() as db:
+            return _bot_answers(db, channel, since)
 
     def unanswered(self, channel: str, ts: str, fingerprint: str) -> None:
         """Remember an error nobody could answer (once per message)."""
@@ -347,3 +353,13 @@ def _reply(row: dict) -> Reply:
         event_id=row["event_id"],
         updated=row["updated"] or 0.0,
     )
+
+
+def _bot_answers(db, channel: str, since: float) -> int:
+    row = _one_dict(
+        db,
+        "select count(*) as n from replies where channel = ? and from_bot = 1 "
+        "and state in (?, ?) and updated >= ?",
+        (channel, CLAIMED, POSTED, since),
+    )
+    return int(row["n"]) if row else 0

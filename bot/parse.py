@@ -31,7 +31,7 @@ from markdown.extensions.toc import slugify, unique
 
 from . import labels
 from .blocks import (Block, Document, inline_markdown, inline_text, read_document,
-                     unclosed_fences, unclosed_front_matter)
+                     swallowing_fences, unclosed_fences, unclosed_front_matter)
 from .model import Entry
 from .sections import (Context, ParseResult, Section, build_entry, items, label_of,
                        section_markdown, split_sections)
@@ -116,6 +116,11 @@ def _check_fences(ctx: Context) -> None:
     for start in unclosed_fences(ctx.doc):
         ctx.report(start + 1, "error", "code fence is never closed: everything after "
                                        "it is read as code")
+        ctx.result.damaged = True
+    for start, swallowed in swallowing_fences(ctx.doc):
+        ctx.report(start + 1, "error", f"code block swallows markdown (line "
+                                       f"{swallowed + 1}): a fence above is probably "
+                                       "missing its closing ```")
         ctx.result.damaged = True
 
 

@@ -32,6 +32,8 @@ MAX_LINKS = 3
 MAX_TITLE = MAX_HEADER
 # How much of a paste or a file name a reply quotes back.
 MAX_QUOTE = 80
+# Each of the root cause and fix in the plain reply posted when blocks fail.
+PLAIN_PART = 400
 # Each of the root cause and fix in a "same as the earlier thread" reply.
 SAME_AS_TEXT = 600
 
@@ -117,10 +119,31 @@ def offer(match: Match, value: str) -> Reply:
 
 
 def plain_answer(match: Match) -> str:
-    """One line with the title and the link: what survives when blocks do not."""
+    """The title, link, root cause and fix in brief, as plain text: what survives
+    when Slack refuses the blocks."""
     title = short(match.entry.title, MAX_TITLE)
     url = match.url if len(escape(match.url)) <= MAX_URL else short(match.url, 100)
-    return escape(f"{_verdict(match)}: {title} ({url})")
+    lines = [escape(f"{_verdict(match)}: {title} ({url})")]
+    if match.entry.root_cause:
+        lines.append("Root cause: " + _one_line(match.entry.root_cause))
+    if _fix(match):
+        lines.append("Fix: " + _one_line(_fix(match)))
+    return "\n".join(lines)
+
+
+def _one_line(markdown: str) -> str:
+    """Markdown squeezed into one short, escaped line (code fences dropped)."""
+    # Plain: no links or mentions can form, bold is Slack's single asterisk.
+    text = escape(" ".join(ln.strip() for ln in markdown.splitlines()
+                           if ln.strip() and not ln.strip().startswith(("```", "~~~"))))
+    text = text.replace("**", "*")
+    if len(text) <= PLAIN_PART:
+        return text
+    cut = text[: PLAIN_PART - 1]
+    entity = cut.rfind("&")
+    if entity > len(cut) - 5 and ";" not in cut[entity:]:
+        cut = cut[:entity]  # never half an &lt;
+    return cut + "…"
 
 
 def render_blocks(matches: list[Match], limit: int = MAX_SECTION_TEXT) -> list[dict]:

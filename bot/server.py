@@ -131,7 +131,7 @@ def serve(
                 daemon=True,
             ).start()
             log.info(
-                "serving Slack requests on http://%s:%d%s",
+                "serving Slack requests on http://%s:%s%s",
                 host,
                 server.effective_port,
                 EVENTS_PATH,

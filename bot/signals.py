@@ -11,7 +11,8 @@ import re
 
 # Words a tool prints when something went wrong.
 ERROR_WORDS = re.compile(
-    r"error|exception|fail|fatal|denied|refused|timed? ?out|timeout|unknown|invalid|"
+    r"error|exception|\bfail(?:s|ed|ing|ure|ures)?\b|fatal|denied|refused|timed? ?out|"
+    r"timeout|unknown|invalid|"
     r"cannot|can't|unable|not found|unsupported|unauthori[sz]ed|forbidden|panic|"
     r"warn|emerg|crash|abort|must be|forces|traceback|\bNG\d{3,5}\b|\bE[A-Z]{3,}\b|"
     r"\b[45]\d\d\b",
@@ -44,7 +45,8 @@ def is_error_line(line: str) -> bool:
 
 
 _STRONG_ERROR = re.compile(
-    r"error|exception|fail|fatal|denied|refused|panic|emerg|crash|traceback|abort|"
+    r"error|exception|\bfail(?:s|ed|ing|ure|ures)?\b|fatal|denied|refused|panic|emerg|"
+    r"crash|traceback|abort|"
     r"cannot|can't|unable|invalid|unknown|not found|unsupported", re.I)
 _WARNING = re.compile(r"\bwarn(ing)?\b|deprecat", re.I)
 

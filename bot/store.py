@@ -28,7 +28,7 @@ from .model import Diagnostic, Entry, Line
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Where a diagnostic came from: one file's parse, the path search, or combining.
 SCOPE_FILE, SCOPE_PATHS, SCOPE_COMBINE = "file", "paths", "combine"
 

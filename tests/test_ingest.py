@@ -24,7 +24,8 @@ def write(path: Path, content: str | bytes) -> Path:
 
 def make_invalid_utf8(folder):
     write(folder / "latin1.md", b"## Caf\xe9\n\n**Fix:** x\n")
-    return "latin1.md", 1, "not valid UTF-8 (byte 6): save the file as UTF-8; file skipped"
+    return "latin1.md", 1, ("not valid UTF-8 (column 7): read with the bad bytes "
+                            "replaced; save the file as UTF-8")
 
 
 def make_binary(folder):
@@ -60,9 +61,21 @@ def make_symlink_loop(folder):
     return "loop/up", 1, "symlink loop: folder already read, skipped"
 
 
+def make_file_linked_to_itself(folder):
+    os.symlink("self.md", folder / "self.md")
+    return "self.md", 1, "cannot read (Too many levels of symbolic links): skipped"
+
+
+def make_pipe(folder):
+    # Reading a FIFO named .md would wait forever for a writer.
+    os.mkfifo(folder / "pipe.md")
+    return "pipe.md", 1, "not a regular file: skipped"
+
+
 @pytest.mark.parametrize("make", [make_invalid_utf8, make_binary, make_huge,
                                   make_unclosed_fence, make_empty_heading,
-                                  make_duplicate_headings, make_symlink_loop])
+                                  make_duplicate_headings, make_symlink_loop,
+                                  make_file_linked_to_itself, make_pipe])
 def test_bad_input_is_reported_and_the_rest_kept(tmp_path, make):
     write(tmp_path / "good.md", GOOD)
     name, line, message = make(tmp_path)
@@ -169,3 +182,14 @@ def test_a_parser_failure_costs_only_that_file(tmp_path, monkeypatch):
     assert knowledge.diagnostics[0].message == (
         "cannot parse this file (RecursionError: maximum recursion depth exceeded); "
         "please report it with the file attached")
+
+
+def test_a_stray_byte_keeps_the_files_other_entries(tmp_path):
+    write(tmp_path / "log.md", GOOD.encode() + b"\n## Caf\xe9 menu is blank\n\n"
+          b"**Symptoms:**\n\n- `menu render failed`\n\n**Fix:** reload the menu cache\n")
+
+    knowledge = read_knowledge([str(tmp_path)])
+
+    assert "disk-full" in [e.id for e in knowledge.entries]
+    assert any(e.title.startswith("Caf") for e in knowledge.entries)
+    assert any("not valid UTF-8" in d.message for d in knowledge.diagnostics)

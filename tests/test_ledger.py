@@ -148,3 +148,21 @@ def test_two_processes_claiming_at_once_get_one_claim(tmp_path):
         thread.join(timeout=10)
 
     assert sorted(results) == [CLAIMED] + [DUPLICATE] * 7
+
+
+def test_a_burst_of_other_apps_posts_gets_no_more_answers_than_the_limit(tmp_path):
+    books = [Ledger(StateDB(str(tmp_path / "state.db"))) for _ in range(2)]
+    start = threading.Barrier(10)
+    results = []
+
+    def race(book, n):
+        start.wait()
+        results.append(claim(book, ts=f"{n}.0", from_bot=True, bot_limit=(0.0, 5)))
+
+    threads = [threading.Thread(target=race, args=(books[n % 2], n)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert sorted(results) == sorted([CLAIMED] * 5 + [ledger.BOT_LIMIT] * 5)

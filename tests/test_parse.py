@@ -324,3 +324,18 @@ def test_any_text_parses_without_raising(text, name):
 
     assert all(d.line >= 1 for d in result.diagnostics)
     assert len({e.id for e in result.entries}) == len(result.entries)
+
+
+def test_mdx_components_with_javascript_and_comments_never_reach_an_entry():
+    text = ("---\ntitle: Hydration mismatch\n---\nimport { Tabs } from 'nextra'\n\n"
+            "{/* keep in sync with the runbook */}\n\n"
+            "Error: Text content does not match server-rendered HTML.\n\n"
+            "## Possible Ways to Fix It\n\n<Tabs items={['effect', 'suppress']}>\n"
+            "<Tabs.Tab>Use `useEffect` for `<Clock />` values.</Tabs.Tab>\n</Tabs>\n\n"
+            "```jsx\n<Tabs items={['x']}>code stays</Tabs>\n```\n")
+    (entry,) = parse_document(text, "hydration-mismatch.mdx").entries
+    prose = [entry.fix.split("```")[0], *entry.symptoms, *entry.sections.values()]
+
+    assert not [t for t in prose if "<Tabs" in t or "{/*" in t or "runbook" in t]
+    assert "Use `useEffect` for `<Clock />` values." in entry.fix
+    assert "<Tabs items={['x']}>code stays</Tabs>" in entry.fix

@@ -298,3 +298,21 @@ def test_after_a_small_reload_lookups_answer_like_a_fresh_build(
                   "terraform plan wants to replace aws_instance.app: ami forces "
                   "replacement", "who is on call this week?"):
         assert top(kb, query) == top(fresh, query)
+
+
+def test_a_stray_fence_that_swallows_entries_keeps_the_last_good_version(tmp_path):
+    folder, team = _team_copy(tmp_path)
+    kb = open_knowledge(team)
+    page = folder / "troubleshooting.md"
+    page.write_text(page.read_text().replace(
+        "## Frontend Performance\n", "## Frontend Performance\n\n```sh\nnpm run build\n", 1))
+    _bump(page)
+
+    report = kb.reload()
+
+    assert len(kb.entries) == 13
+    assert report.removed == []
+    assert any("swallows markdown" in w.message for w in report.warnings)
+    assert top(kb, "Error response from daemon: unknown log opt "
+                   "'awslogs-stream-prefix' for awslogs log driver") == \
+        "docker-awslogs-stream-prefix-not-supported"

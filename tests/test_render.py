@@ -283,7 +283,9 @@ def test_answer_adds_the_matched_line_and_feedback_buttons():
     ]
     assert reply.text == "Known issue: Postgres connection refused after a failover"
     assert reply.plain == (
-        f"Known issue: Postgres connection refused after a failover ({URL})"
+        f"Known issue: Postgres connection refused after a failover ({URL})\n"
+        "Root cause: PgBouncer kept the *old* primary's address.\n"
+        "Fix: Restart PgBouncer: sudo systemctl restart pgbouncer"
     )
 
 

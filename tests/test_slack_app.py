@@ -116,6 +116,16 @@ def test_low_match_is_offered_only_to_the_poster(start_bot, slack_kb, fake_slack
     ]
 
 
+def test_talk_that_reports_no_problem_gets_no_private_offer(start_bot, slack_kb,
+                                                             fake_slack):
+    url = start_bot(LowConfidence(slack_kb))
+    post_event(url, message("anyone know who owns pgbouncer and the postgres "
+                            "primary failover?"))
+
+    assert fake_slack.posts() == []
+    assert fake_slack.calls_to("chat.postEphemeral") == []
+
+
 def test_channel_can_turn_the_low_band_off(start_bot, slack_kb, fake_slack):
     rules = channel_rules({"bands": ["high"]})
     post_event(start_bot(LowConfidence(slack_kb), channel_rules=rules), message(PASTE))

@@ -190,6 +190,11 @@ def test_invalid_blocks_fall_back_to_one_plain_reply(events_url, fake_slack):
     assert post["params"]["text"] == (
         "Known issue: Postgres connection refused after a failover "
         "(https://docs.example.com/known-issues#postgres-connection-refused-after-a-failover)"
+        "\nRoot cause: PgBouncer resolved the database host once at start and kept the "
+        "old primary's address after the failover, so every new connection went to a "
+        "node that no longer accepts them.\n"
+        "Fix: Restart PgBouncer so it resolves the new primary: sudo systemctl restart "
+        "pgbouncer"
     )
 
 
