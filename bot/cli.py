@@ -94,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _positional_after_knowledge(parser, args)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings: Settings | None = None
     try:
         settings = _settings(args)
         return COMMANDS[args.command](args, settings)
@@ -107,15 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")
         return 0
     except (OSError, sqlite3.Error, SlackClientError, BoltError) as exc:
-        print(f"known-issue: {describe_failure(exc)}", file=sys.stderr)
+        print(f"known-issue: {describe_failure(exc, settings)}", file=sys.stderr)
         return EXIT_USAGE
 
 
-def describe_failure(exc: BaseException) -> str:
+def describe_failure(exc: BaseException, settings: Settings | None = None) -> str:
     """One line for a failure of the machine or of Slack, with what to do next."""
     if isinstance(exc, sqlite3.Error):
-        return (f"cannot use the knowledge database ({exc}): set KNOWN_ISSUE_DB to a "
-                "writable file path")
+        return (f"cannot use the knowledge database ({exc}): set KNOWN_ISSUE_DB (or "
+                "--db) to a writable file path")
     if isinstance(exc, SlackApiError):
         error = exc.response.get("error", "error")
         return (f"Slack refused the request ({error}): check SLACK_BOT_TOKEN and the "
@@ -128,7 +129,18 @@ def describe_failure(exc: BaseException) -> str:
     if getattr(exc, "errno", None) == errno.EADDRINUSE:
         return "the port is already in use: pick another with --port"
     where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-    return f"{getattr(exc, 'strerror', None) or exc}{where}"
+    reason = f"{getattr(exc, 'strerror', None) or exc}{where}"
+    if settings and _is_database_path(getattr(exc, "filename", None), settings.db_path):
+        return (f"cannot use the knowledge database ({reason}): set KNOWN_ISSUE_DB "
+                "(or --db) to a writable file path")
+    return reason
+
+
+def _is_database_path(filename: object, database: str) -> bool:
+    """Whether a failing path is the database file or one of its folders."""
+    if not isinstance(filename, str):
+        return False
+    return os.path.abspath(database).startswith(os.path.abspath(filename))
 
 
 def _positional_after_knowledge(parser: argparse.ArgumentParser,

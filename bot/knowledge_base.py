@@ -101,6 +101,13 @@ class KnowledgeBase:
                     len(report.removed), len(report.warnings), report.seconds * 1000,
                     report.matcher_seconds * 1000,
                     f", failed: {report.error}" if report.error else "")
+        # Each problem on its own line, where an operator grepping for
+        # warnings will see the file and line to fix.
+        for problem in report.warnings:
+            logger.warning("knowledge: %s", problem)
+        if report.error:
+            logger.error("reload failed, still serving the previous knowledge: %s",
+                         report.error)
         return report
 
     def _reload(self) -> ReloadReport:

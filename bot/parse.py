@@ -179,6 +179,10 @@ def _has_labels(blocks: list[Block], i: int, synonyms: dict[str, str]) -> bool:
     return False
 
 
+def _has_subheadings(blocks: list[Block], head: int, end: int) -> bool:
+    return any(b.kind == "heading" for b in blocks[head + 1 : end])
+
+
 def _body_end(blocks: list[Block], head: int) -> int:
     level = blocks[head].level
     for k in range(head + 1, len(blocks)):
@@ -210,6 +214,11 @@ def _parse_log(ctx: Context) -> None:
         elif block.level in entry_levels and end == i + 1:
             ctx.report(block.start + 1, "warning",
                        f"heading {block.text!r} has no body: it is not an entry")
+        elif block.level in entry_levels and not _has_subheadings(blocks, i, end):
+            # Text the other entries' way of writing would make an entry.
+            ctx.report(block.start + 1, "warning",
+                       f"heading {block.text!r} has text but no labels, so it is not "
+                       "read as an entry: add **Symptoms:** and **Fix:**")
 
 
 def _new_entry(ctx: Context, head: Block, used_ids: set[str], category: str | None,

@@ -115,6 +115,7 @@ def test_eval_names_the_bad_line_of_a_cases_file(tmp_path, db_env):
 @pytest.mark.parametrize("env, args, variable", [
     ({"KNOWN_ISSUE_DOCS_URL": "docs.example.com"}, ["lookup", "x"], "KNOWN_ISSUE_DOCS_URL"),
     ({"KNOWN_ISSUE_KNOWLEDGE": "/nonexistent/kb"}, ["lookup", "x"], "KNOWN_ISSUE_KNOWLEDGE"),
+    ({"KNOWN_ISSUE_DB": "/proc/nope/x.db"}, ["lookup", "x"], "KNOWN_ISSUE_DB"),
     ({}, ["serve"], "SLACK_BOT_TOKEN"),
     ({"SLACK_BOT_TOKEN": "xoxb-1"}, ["serve", "--http"], "SLACK_SIGNING_SECRET"),
     ({"SLACK_BOT_TOKEN": "xoxb-1"}, ["serve"], "SLACK_APP_TOKEN"),

@@ -339,3 +339,15 @@ def test_mdx_components_with_javascript_and_comments_never_reach_an_entry():
     assert not [t for t in prose if "<Tabs" in t or "{/*" in t or "runbook" in t]
     assert "Use `useEffect` for `<Clock />` values." in entry.fix
     assert "<Tabs items={['x']}>code stays</Tabs>" in entry.fix
+
+
+def test_an_entry_written_as_prose_is_reported_not_dropped_silently():
+    text = ("## Workers\n\n### Celery worker lost\n\n**Symptoms:**\n\n"
+            "- `WorkerLostError: signal 9`\n\n**Fix:** raise the memory limit.\n\n"
+            "### Beat overlaps\n\nThe worker dies when beat overlaps; restart beat.\n")
+
+    result = parse_document(text, "workers.md")
+
+    assert [e.title for e in result.entries] == ["Celery worker lost"]
+    assert [(d.line, d.level) for d in result.diagnostics] == [(11, "warning")]
+    assert "has text but no labels" in result.diagnostics[0].message
