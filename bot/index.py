@@ -145,7 +145,7 @@ class LineIndex:
         For a reload after a few files changed: the old lines are only marked
         dead and the new ones appended, weighed with this index's word weights
         (a new word counts as used by one entry). The weights drift a little
-        from a full build; the knowledge base rebuilds fully in the background.
+        from a full build, until the knowledge base next builds one.
         """
         new = copy.copy(self)
         new.idf = dict(self.idf)

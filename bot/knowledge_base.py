@@ -144,27 +144,10 @@ class KnowledgeBase:
             return _failed(old, str(exc) or type(exc).__name__)
 
         self._retired, self._served = self._served, _Served(new, matcher)
-        if delta:
-            self._rebuild_later(self._served)
         report = _report(new, added, changed, removed, parsed,
                          report_warnings(new, parsed))
         report.matcher_seconds = built - building
         return report
-
-    def _rebuild_later(self, served: _Served) -> None:
-        """Rebuild the matcher fully in the background; swap it in if still current.
-
-        A delta update weighs new words as if one entry used them; the full
-        build restores exact weights a few seconds later at 10,000 entries.
-        """
-        def rebuild() -> None:
-            matcher = Matcher(served.knowledge.entries, served.knowledge.lines, self.link)
-            with self._reloading:
-                if self._served is served:
-                    self._served = _Served(served.knowledge, matcher)
-                    logger.debug("full matcher rebuild swapped in")
-
-        threading.Thread(target=rebuild, name="matcher-rebuild", daemon=True).start()
 
     def _write(self, new: Knowledge, touched: set[str], config_key: str) -> None:
         """Patch the database when it is still the one we know, else build it afresh."""
@@ -178,7 +161,9 @@ class KnowledgeBase:
 
 
 # A reload that touches more entries than this share, or a matcher with more
-# dead lines than this share, builds the matcher from scratch instead.
+# dead lines than this share, builds the matcher from scratch instead. Below
+# them, new words are weighed as if one entry used them until the next full
+# build (or restart): a small drift, for a reload in milliseconds, not seconds.
 DELTA_MAX_TOUCHED = 0.2
 DELTA_MAX_STALE = 0.3
 

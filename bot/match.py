@@ -74,8 +74,7 @@ class Matcher:
                            if ln.entry_id in self.entries and (t := make_template(ln))]
         # A code span's own list item ("Fixed Docker `.next/cache` permissions
         # (`EACCES ...`)"), which is what a reply should quote.
-        self._items = {(ln.entry_id, ln.section, ln.line): ln for ln in lines
-                       if ln.kind not in ("code", "error")}
+        self._items = _items_by_entry(lines)
 
     def with_changes(self, entries: list[Entry], lines: list[Line],
                      touched: set[str]) -> Matcher:
@@ -86,15 +85,16 @@ class Matcher:
         """
         new = copy.copy(self)
         new.entries = {e.id: e for e in entries}
-        new._codes = entry_codes(entries)
-        new._families = code_families(entries)
+        changed = [e for e in entries if e.id in touched]
+        new._codes = {c: e for c, e in self._codes.items() if e not in touched}
+        new._codes.update(entry_codes(changed))
+        new._families = self._families | code_families(changed)
         fresh = [ln for ln in lines if ln.entry_id in touched and ln.entry_id in new.entries]
         new.index = self.index.updated(touched, fresh)
         new._templates = [t for t in self._templates if t.line.entry_id not in touched]
         new._templates += [t for ln in fresh if (t := make_template(ln))]
-        new._items = {k: v for k, v in self._items.items() if k[0] not in touched}
-        new._items.update({(ln.entry_id, ln.section, ln.line): ln for ln in fresh
-                           if ln.kind not in ("code", "error")})
+        new._items = {e: items for e, items in self._items.items() if e not in touched}
+        new._items.update(_items_by_entry(fresh))
         return new
 
     @property
@@ -294,7 +294,7 @@ class Matcher:
             entry = self.entries[entry_id]
             line = hit.stored.line if hit.stored else None
             if line is not None and line.kind in ("code", "error"):
-                line = self._items.get((line.entry_id, line.section, line.line), line)
+                line = self._items.get(line.entry_id, {}).get((line.section, line.line), line)
             out.append(Match(
                 entry=entry, score=round(min(hit.score, 1.0) * 100, 1),
                 confidence=self._confidence(ranked, i, paste),
@@ -311,6 +311,15 @@ def _top(items: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     if len(items) <= k:
         return items
     return items[np.argpartition(-scores, k)[:k]]
+
+
+def _items_by_entry(lines: list[Line]) -> dict[str, dict[tuple[str, int], Line]]:
+    """Entry id -> (section, line number) -> the list item or paragraph there."""
+    items: dict[str, dict[tuple[str, int], Line]] = {}
+    for line in lines:
+        if line.kind not in ("code", "error"):
+            items.setdefault(line.entry_id, {})[(line.section, line.line)] = line
+    return items
 
 
 def _keep_best(hits: dict[str, _Hit], entry_id: str, hit: _Hit) -> None:
