@@ -295,10 +295,12 @@ class Matcher:
             line = hit.stored.line if hit.stored else None
             if line is not None and line.kind in ("code", "error"):
                 line = self._items.get(line.entry_id, {}).get((line.section, line.line), line)
+            snippet = snippet_for(entry, line)
             out.append(Match(
                 entry=entry, score=round(min(hit.score, 1.0) * 100, 1),
                 confidence=self._confidence(ranked, i, paste),
-                snippet=snippet_for(entry, line), url=self._link(entry),
+                snippet=snippet, url=self._link(entry),
+                snippet_from=line.section if line and snippet == line.text else "",
                 query_line=hit.query_line,
                 entry_line=hit.stored.text if hit.stored else entry.title,
                 shared=hit.shared,

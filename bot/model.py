@@ -60,6 +60,8 @@ class Match:
     query_line: str = ""
     entry_line: str = ""
     shared: list[str] = field(default_factory=list)
+    # The section the snippet comes from, when it is not the entry's Fix.
+    snippet_from: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {

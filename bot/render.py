@@ -88,7 +88,8 @@ def same_as(match: Match, earlier: str, *, fixed: int = 0) -> Reply:
         blocks.append(_section(clipped("Root cause", match.entry.root_cause, more,
                                        SAME_AS_TEXT)))
     if _fix(match):
-        blocks.append(_section(clipped("Fix", _fix(match), more, SAME_AS_TEXT)))
+        blocks.append(_section(clipped(escape(_fix_heading(match)), _fix(match), more,
+                                       SAME_AS_TEXT)))
     blocks += _feedback(match, fixed)
     fallback = escape(
         f"Same as the earlier thread: {short(match.entry.title, MAX_TITLE)}"
@@ -127,7 +128,7 @@ def plain_answer(match: Match) -> str:
     if match.entry.root_cause:
         lines.append("Root cause: " + _one_line(match.entry.root_cause))
     if _fix(match):
-        lines.append("Fix: " + _one_line(_fix(match)))
+        lines.append(f"{escape(_fix_heading(match))}: " + _one_line(_fix(match)))
     return "\n".join(lines)
 
 
@@ -164,7 +165,7 @@ def render_blocks(matches: list[Match], limit: int = MAX_SECTION_TEXT) -> list[d
         )
     fix = _fix(best)
     if fix:
-        blocks.append(_section(clipped("Fix", fix, more, limit)))
+        blocks.append(_section(clipped(escape(_fix_heading(best)), fix, more, limit)))
 
     if answers[1:]:
         blocks.append(_context([_links("Also possibly: ", answers[1 : 1 + MAX_LINKS])]))
@@ -264,7 +265,7 @@ def render_text(matches: list[Match], query: str | None = None) -> str:
         lines += ["", "Root cause:", best.entry.root_cause.strip()]
     fix = _fix(best)
     if fix:
-        lines += ["", "Fix:", fix.strip()]
+        lines += ["", f"{_fix_heading(best)}:", fix.strip()]
 
     if answers[1:]:
         lines += ["", "Also possibly:"]
@@ -312,6 +313,11 @@ def _why(match: Match) -> str:
     if not line or line == match.entry.title:
         return ""
     return f'Matched: "{short(line, MAX_QUOTE)}"'
+
+
+def _fix_heading(match: Match) -> str:
+    """The fix's heading: the quoted line's own section, else plain Fix."""
+    return short(match.snippet_from, MAX_TITLE) if match.snippet_from else "Fix"
 
 
 def _fix(match: Match) -> str:

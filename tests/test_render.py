@@ -466,3 +466,15 @@ def test_other_replies_stay_safe(title, url):
         render.miss([match]),
     ):
         _check_limits(reply.blocks)
+
+
+def test_a_quoted_line_is_headed_by_its_own_section_and_the_heading_is_escaped():
+    match = make_match(snippet="Corrected the `.next/cache` permissions")
+    match.snippet_from = "Additional fixes <!channel> applied"
+
+    blocks = render.render_blocks([match])
+    plain = render.plain_answer(match)
+
+    assert "*Additional fixes &lt;!channel&gt; applied*" in all_text(blocks)
+    assert "<!channel>" not in all_text(blocks) + plain
+    assert "Additional fixes" in render.render_text([match])
