@@ -68,7 +68,7 @@ def answer(matches: list[Match], *, fixed: int = 0, file_name: str = "") -> Repl
     limit = MAX_SECTION_TEXT
     while True:
         blocks = render_blocks(matches, limit)
-        blocks += _provenance(best.query_line, file_name)
+        blocks += _provenance(best, file_name)
         blocks += _feedback(best, fixed)
         if _size(blocks) <= MAX_TOTAL or limit < 200:
             break
@@ -157,7 +157,7 @@ def render_blocks(matches: list[Match], limit: int = MAX_SECTION_TEXT) -> list[d
 
     blocks = [
         _section(f"*{_verdict(best)}:* {_title_link(best)}"),
-        _context([escape(_facts(best))] + ([escape(_why(best))] if _why(best) else [])),
+        _context([escape(_facts(best))]),
     ]
     if best.entry.root_cause:
         blocks.append(
@@ -337,11 +337,16 @@ def _miss_blocks(matches: list[Match]) -> list[dict]:
     return blocks
 
 
-def _provenance(quote: str, file_name: str) -> list[dict]:
-    """Which line of the paste matched, and from which file: so a reader can judge."""
+def _provenance(match: Match, file_name: str) -> list[dict]:
+    """Which line of the paste matched which line of the entry, and from which
+    file: so a reader can judge the match at a glance."""
     parts = []
+    quote = match.query_line
     if quote.strip():
         parts.append(f"Matched {code_span(quote, MAX_QUOTE)}")
+    entry_line = " ".join(match.entry_line.split())
+    if entry_line and entry_line != match.entry.title and parts:
+        parts.append(escape(f'with "{short(entry_line, MAX_QUOTE)}"'))
     if file_name.strip():
         parts.append(f"from the file {code_span(file_name, MAX_QUOTE)}")
     return [_context([" ".join(parts) + "."])] if parts else []
