@@ -73,8 +73,27 @@ def parse_document(
     elif chosen == "faq":
         _parse_faq(ctx)
     else:
+        if layout is None and _declared_layout(ctx, front) is None:
+            _hint_faq(ctx)
         _parse_page(ctx, front)
     return ctx.result
+
+
+def _hint_faq(ctx: Context) -> None:
+    """A page read as one entry although some of its headings are error messages.
+
+    Only for pages without label headings: a page with "Possible Ways to Fix
+    It" is one problem, whatever its sub-headings say.
+    """
+    headings = [b for b in ctx.doc.blocks if b.kind == "heading" and b.level >= 2]
+    if len(headings) < 2 or any(_is_label_heading(b, ctx.synonyms) for b in headings):
+        return
+    errorish = [b for b in headings if _ERRORISH.search(b.text)]
+    if errorish:
+        ctx.report(errorish[0].start + 1, "warning",
+                   f"read as one page, though {len(errorish)} heading(s) read like error "
+                   "messages; if each is its own problem, add front matter "
+                   "'layout: faq'")
 
 
 def detect_layout(doc: Document, synonyms: dict[str, str]) -> str:

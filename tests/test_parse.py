@@ -351,3 +351,17 @@ def test_an_entry_written_as_prose_is_reported_not_dropped_silently():
     assert [e.title for e in result.entries] == ["Celery worker lost"]
     assert [(d.line, d.level) for d in result.diagnostics] == [(11, "warning")]
     assert "has text but no labels" in result.diagnostics[0].message
+
+
+def test_a_page_with_an_error_heading_hints_at_the_faq_layout():
+    text = ("# Support FAQ\n\n## How do I reset my password?\n\nUse the account page.\n\n"
+            "## TypeError: Cannot read properties of undefined (reading 'map')\n\n"
+            "Update the client to 2.3.\n")
+
+    result = parse_document(text, "support.md")
+    declared = parse_document("---\nlayout: faq\n---\n" + text, "support.md")
+
+    assert [(d.line, d.level) for d in result.diagnostics] == [(7, "warning")]
+    assert "layout: faq" in result.diagnostics[0].message
+    assert "TypeError: Cannot read properties of undefined (reading 'map')" in [
+        e.title for e in declared.entries]
