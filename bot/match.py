@@ -102,10 +102,6 @@ class Matcher:
         """Share of the index's lines that a delta update left dead."""
         return self.index.dead / max(len(self.index.stored), 1)
 
-    @property
-    def idf(self) -> dict[str, float]:
-        return self.index.idf
-
     def lookup(self, text: str, limit: int = 3) -> list[Match]:
         """Entries for a paste, best first, each with a score and a confidence."""
         lines, segments = paste_segments(text)

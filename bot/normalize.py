@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import re
 
 # --- Slack markup ---------------------------------------------------------------
@@ -132,8 +131,13 @@ _NEEDS_DIGIT = {"<time>", "<ip>", "<hex>", "<duration>", "", "<n>", "<date>", "<
                 "<awsid>"}
 
 
+@functools.lru_cache(maxsize=4096)
 def mask(line: str) -> str:
-    """Replace the parts that change between occurrences with placeholders."""
+    """Replace the parts that change between occurrences with placeholders.
+
+    Cached: one lookup asks for the same paste line's mask several times
+    (tokens, message clause, alignment text).
+    """
     has_digit = any(c in line for c in _DIGIT)
     has_slash = "/" in line or "\\" in line
     for pattern, placeholder, needle in _MASKS:
@@ -193,11 +197,6 @@ def stem(word: str) -> str:
     return word
 
 
-def tokens(text: str) -> list[str]:
-    """Scoring tokens of already-masked text: lower case, stemmed, no stop words."""
-    return list(weighted_tokens(text))
-
-
 # Parts of a compound identifier count for less than the identifier itself:
 # `llm_response_cache` is evidence, 'response' alone barely is.
 PART_FACTOR = 0.5
@@ -242,10 +241,5 @@ def _word_forms(raw: str) -> tuple[tuple[str, float], ...]:
 def fingerprint(text: str) -> str:
     """Same value for two pastes that differ only in the volatile parts."""
     lines = [mask(line) for line in paste_lines(text) if not is_frame(line)]
-    canonical = "\n".join(" ".join(tokens(line)) for line in lines)
+    canonical = "\n".join(" ".join(weighted_tokens(line)) for line in lines)
     return hashlib.sha1(canonical.encode()).hexdigest()[:16]
-
-
-def unescape_html(text: str) -> str:
-    """For knowledge text that carries HTML entities (&lt; in MDX prose)."""
-    return html.unescape(text)
