@@ -3,8 +3,9 @@
 A score alone is not enough in an incident channel. Besides a threshold and a
 lead over the runner-up, an unprompted answer needs a paste long enough to mean
 something, that reports a problem, that matched on more than a name several
-entries mention, and whose quoted values do not contradict the entry's ("unknown
-directive "proxy_buffer"" is not the "gzip_level" entry, however alike).
+entries mention, on the failure rather than a warning printed beside it, and
+whose quoted values do not contradict the entry's ("unknown directive
+"proxy_buffer"" is not the "gzip_level" entry, however alike).
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def conflicting_values(query_line: str, entry_line: str) -> bool:
     return bool(ours) and bool(theirs) and not (ours & theirs)
 
 
-def doubt(*, paste_words: int, problem: bool, foreign_code: bool, score: float,
-          query_line: str, entry_line: str, name_only: bool) -> str | None:
+def doubt(*, paste_words: int, problem: bool, foreign_code: bool, elsewhere: bool,
+          score: float, query_line: str, entry_line: str, name_only: bool) -> str | None:
     """Why a match that scores high must not be answered unprompted, or None."""
     if paste_words < thresholds.MIN_PASTE_WORDS:
         return "paste too short to be sure"
@@ -72,6 +73,8 @@ def doubt(*, paste_words: int, problem: bool, foreign_code: bool, score: float,
         return "paste reports no problem"
     if foreign_code:
         return "paste names an undocumented code"
+    if elsewhere:
+        return "the paste's failure is on another line than this warning"
     if conflicting_values(query_line, entry_line):
         return "paste names something else"
     if name_only:

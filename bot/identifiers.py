@@ -1,8 +1,11 @@
-"""Exact identifiers: error codes and docs links that name an entry outright.
+"""Exact identifiers: error codes, docs links and exception names that name an entry.
 
 Codes compare exactly (NG02801 is not NG02802). A docs link only counts on a
 line that reports a problem: Next.js prints informational lines with links to
 pages that are not the error ("info - Using webpack 5 ... /messages/webpack5").
+An exception name counts when it is specific (three or more words run
+together: ExpressionChangedAfterItHasBeenCheckedError, not TypeError) and only
+one entry mentions it.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from .model import Entry
-from .signals import is_error_line, is_informational
+from .model import Entry, Line
+from .signals import error_strength, is_error_line, is_informational, is_warning
 
 _CODE = re.compile(r"\b([A-Z]{2,5}-?\d{3,6}|E[A-Z]{4,}|ERR_[A-Z_]{3,})\b")
 _FAMILY = re.compile(r"^[A-Z]+")
 _URL = re.compile(r"https?://[^\s'\"<>)|\]]+", re.I)
+_EXCEPTION = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,}(?:Error|Exception)\b")
 
 
 def entry_codes(entries: Iterable[Entry]) -> dict[str, str]:
@@ -65,11 +69,16 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     """
     lines = list(lines)
     has_error = any(is_error_line(ln) for ln in lines)
-    for line in lines:
+    failed = any(error_strength(ln) == 2 for ln in lines)
+    for i, line in enumerate(lines):
         if has_error and is_informational(line):
             continue
         for code in _CODE.findall(line):
             yield code, line
+        if failed and _warns(lines, i):
+            # A build that failed also prints warnings with links ("⚠ No build
+            # cache found ... /messages/no-cache"); the failure is the error.
+            continue
         for url in _URL.findall(line):
             url = url.rstrip(".,;:")
             fragment = url.partition("#")[2]
@@ -78,3 +87,27 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
             last = url.partition("#")[0].rstrip("/").rsplit("/", 1)[-1]
             if last:
                 yield last, line
+
+
+def _warns(lines: list[str], i: int) -> bool:
+    """The line is a warning, or the "See more info" line under one."""
+    if is_warning(lines[i]):
+        return True
+    return i > 0 and error_strength(lines[i]) == 0 and is_warning(lines[i - 1])
+
+
+def exception_names(lines: Iterable[Line]) -> dict[str, set[str]]:
+    """Specific exception name -> the entries whose lines mention it."""
+    names: dict[str, set[str]] = {}
+    for line in lines:
+        if "Error" in line.text or "Exception" in line.text:
+            for name in _EXCEPTION.findall(line.text):
+                names.setdefault(name, set()).add(line.entry_id)
+    return names
+
+
+def paste_exception_names(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(exception name, line) pairs in paste order."""
+    for line in lines:
+        for name in _EXCEPTION.findall(line):
+            yield name, line

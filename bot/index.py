@@ -31,7 +31,7 @@ KIND_WEIGHT = {
     "description": 0.9,
     "fix": 0.8,
     "cause": 0.8,
-    "code": 0.75,
+    "code": 0.6,
     "other": 0.6,
 }
 

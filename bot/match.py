@@ -22,12 +22,13 @@ from rapidfuzz import fuzz
 
 from . import thresholds
 from .confidence import band, doubt, same_text
-from .identifiers import code_families, entry_codes, foreign_codes, paste_identifiers
+from .identifiers import (code_families, entry_codes, exception_names, foreign_codes,
+                          paste_exception_names, paste_identifiers)
 from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import mask, weighted_tokens
 from .paste import distinct_words, line_tokens, message_words, paste_segments
-from .signals import reports_problem
+from .signals import error_strength, is_warning, reports_problem
 from .snippet import snippet_for
 from .templates import find_templates, make_template
 
@@ -48,6 +49,7 @@ class _Paste:
     words: int
     problem: bool
     foreign_code: bool
+    lines: list[str]
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Matcher:
         self._link = link
         self._codes = entry_codes(entries)
         self._families = code_families(entries)
+        self._exceptions = exception_names(ln for ln in lines if ln.entry_id in self.entries)
         self.index = LineIndex(self.entries, lines)
         self._templates = [t for ln in lines
                            if ln.entry_id in self.entries and (t := make_template(ln))]
@@ -90,6 +93,9 @@ class Matcher:
         new._codes.update(entry_codes(changed))
         new._families = self._families | code_families(changed)
         fresh = [ln for ln in lines if ln.entry_id in touched and ln.entry_id in new.entries]
+        new._exceptions = {name: ids - touched for name, ids in self._exceptions.items()}
+        for name, ids in exception_names(fresh).items():
+            new._exceptions[name] = new._exceptions.get(name, set()) | ids
         new.index = self.index.updated(touched, fresh)
         new._templates = [t for t in self._templates if t.line.entry_id not in touched]
         new._templates += [t for ln in fresh if (t := make_template(ln))]
@@ -127,6 +133,7 @@ class Matcher:
             words=distinct_words(segments),
             problem=reports_problem(lines),
             foreign_code=bool(foreign_codes(lines, self._codes, self._families)),
+            lines=lines,
         )
         return self._matches(ranked[: max(limit, 2)], paste)[:limit]
 
@@ -139,12 +146,20 @@ class Matcher:
         one is a consequence ("Error occurred prerendering page ...").
         """
         found: dict[str, tuple[float, str, str]] = {}
-        for ident, line in paste_identifiers(lines):
-            entry_id = self._codes.get(ident.lower())
+        named = [(ident, line, self._codes.get(ident.lower()))
+                 for ident, line in paste_identifiers(lines)]
+        named += [(name, line, self._only_entry(name))
+                  for name, line in paste_exception_names(lines)]
+        for ident, line, entry_id in named:
             if entry_id and entry_id not in found:
                 score = thresholds.IDENTIFIER_SCORE - thresholds.IDENTIFIER_STEP * len(found)
                 found[entry_id] = (score, line, ident)
         return found
+
+    def _only_entry(self, exception: str) -> str | None:
+        """The one entry that mentions this exception name, if only one does."""
+        ids = self._exceptions.get(exception)
+        return next(iter(ids)) if ids and len(ids) == 1 else None
 
     def _query_weights(self, q: str) -> dict[str, float]:
         """Weighted words of a paste line; unknown words map to near vocabulary words."""
@@ -257,11 +272,8 @@ class Matcher:
         """The band of the i-th ranked entry; only the first may be high."""
         hit = ranked[i][1]
         runner = ranked[i + 1][1] if i + 1 < len(ranked) else None
-        siblings = (hit.stored is not None and runner is not None
-                    and runner.stored is not None
-                    and hit.stored.line.kind in ("error", "symptom")
-                    and len(hit.stored.text) >= 24
-                    and same_text(hit.stored.text, runner.stored.text))
+        siblings = runner is not None and self._siblings(ranked[i][0], hit,
+                                                         ranked[i + 1][0], runner)
         result = band(hit.score, runner.score if runner else None, siblings)
         if result == CONFIDENCE_HIGH and i > 0:
             return CONFIDENCE_LOW
@@ -269,13 +281,51 @@ class Matcher:
             return result  # an exact code or docs link needs no second opinion
 
         reason = doubt(paste_words=paste.words, problem=paste.problem,
-                       foreign_code=paste.foreign_code, score=hit.score,
+                       foreign_code=paste.foreign_code,
+                       elsewhere=self._fails_elsewhere(ranked[i][0], hit.query_line,
+                                                       paste.lines),
+                       score=hit.score,
                        query_line=hit.query_line, entry_line=hit.stored.text,
                        name_only=self._name_only(hit.stored))
         if reason:
             logger.debug("not answering %s unprompted: %s", ranked[i][0], reason)
             return CONFIDENCE_LOW
         return result
+
+    def _fails_elsewhere(self, entry_id: str, warning: str, lines: list[str]) -> bool:
+        """The paste fails on another line than this warning, one the entry does not know.
+
+        A build that failed on a type error also prints its warnings; an entry
+        that matched one of those is not what broke the build. The line right
+        under the warning is its detail ("Fast Refresh had to perform a full
+        reload" / "Error: Aborted because ... is not accepted"), not another failure.
+        """
+        failures = [i for i, ln in enumerate(lines) if error_strength(ln) == 2]
+        if not failures or not is_warning(warning):
+            return False
+        # The most specific failing line: "Type error: Property 'x' does not
+        # exist", not the "Failed to compile." banner above it.
+        weights = {i: self._query_weights(lines[i]) for i in failures}
+        worst = max(failures, key=lambda i: sum(weights[i].values()))
+        if worst > 0 and lines[worst - 1] == warning:
+            return False
+        total = sum(weights[worst].values())
+        vocabulary = self.index.entry_words[entry_id]
+        known = sum(w for t, w in weights[worst].items() if t in vocabulary)
+        return bool(total) and known / total < thresholds.FAILURE_KNOWN
+
+    def _siblings(self, first: str, hit: _Hit, second: str, runner: _Hit) -> bool:
+        """Two entries the knowledge files for one problem: the reply shows both.
+
+        Either both matched on the same error text, or the two share a title
+        (a page kept under its old name as well as its new one).
+        """
+        if hit.stored is None or runner.stored is None:
+            return False
+        if hit.stored.line.kind in ("error", "symptom") and len(hit.stored.text) >= 24 \
+                and same_text(hit.stored.text, runner.stored.text):
+            return True
+        return self.entries[first].title.lower() == self.entries[second].title.lower()
 
     def _name_only(self, stored: StoredLine) -> bool:
         """The line is one identifier (`llm_response_cache`) that other entries use too."""

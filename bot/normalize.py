@@ -41,10 +41,12 @@ def clean(text: str) -> str:
 _PREFIXES = [
     re.compile(r"^\s*[│┃|╭╰╮╯─━┌└┐┘├┤]+\s?"),  # box drawing (terraform, vite)
     re.compile(r"^\s*\[\d+\]\s+"),  # concurrently / turbo: [0]
+    re.compile(r"^\s*\d+\|[\w.-]{1,30}\s*\|\s?"),  # pm2 logs: "0|web  | "
+    re.compile(r"^\s*#\d+\s+\d+\.\d+\s+"),  # docker buildx progress: "#11 115.8 "
     re.compile(r"^\s*[\w.-]{1,30}\s+\|\s"),  # docker compose: "web  | "
     re.compile(r"^\s*[\w.:@/-]{1,40}:(?:build|dev|start|test|lint):\s"),  # turbo
     re.compile(
-        r"^\s*\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*"
+        r"^\s*\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?:?\s*"
     ),
     re.compile(r"^\s*\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?\s+"),
     re.compile(r"^\s*\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\s+"),  # nginx error log
@@ -56,6 +58,11 @@ _FRAME = re.compile(
         at\s+\S.*                      # JavaScript / Java frames
       | File\s+".*",\s+line\s+\d+.*    # Python frames
       | \d+\s*\|.*                     # code frames: "12 | const x"
+      | (?:\.{0,2}/)?[\w@.()\[\]~+-]+(?:/[\w@.()\[\]~+-]+)+(?::\d+){0,2}
+                                     # a file and position alone: "./app/page.tsx:3:1"
+      | \d+\s{2,}(?![A-Za-z]+\s)\S.*     # Angular template frames: "18     [(ngModel)]"
+      | </?[a-zA-Z][^>]*>                # a template's markup: "</div>", "<br>"
+      | .*\[ERROR\s->\].*                # Angular's template parse marker
       | [|>]\s+\d+\s*\|.*
       | \^+\s*$
       | \.\.\.\s*\d+\s+more.*

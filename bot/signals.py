@@ -26,7 +26,10 @@ TROUBLE_WORDS = re.compile(
     r"restart\w*|loop\w*|spik\w*|huge|grow\w*|leak\w*|unreachable|unresponsive|"
     r"isn't|doesn't|don't|didn't|won't|can't|aren't|wasn't|not|no longer|"
     r"instead of|why|again|still|forever|seconds|minutes|overlay|blank|"
-    r"destroy\w*|replace\w*|recreat\w*|disappear\w*|wip\w*)\b",
+    r"destroy\w*|replace\w*|recreat\w*|disappear\w*|wip\w*|"
+    # What compilers and frameworks say instead of "error".
+    r"collision|conflict\w*|circular|mismatch\w*|malformed|exceed\w*|duplicate\w*|"
+    r"detected|disallowed|not allowed)\b",
     re.I,
 )
 
@@ -48,7 +51,12 @@ _STRONG_ERROR = re.compile(
     r"error|exception|\bfail(?:s|ed|ing|ure|ures)?\b|fatal|denied|refused|panic|emerg|"
     r"crash|traceback|abort|"
     r"cannot|can't|unable|invalid|unknown|not found|unsupported", re.I)
-_WARNING = re.compile(r"\bwarn(ing)?\b|deprecat", re.I)
+_WARNING = re.compile(r"\bwarn(ing)?\b|deprecat|⚠", re.I)
+
+
+def is_warning(line: str) -> bool:
+    """A line a tool prints as a warning ("warn -", "Warning:", "⚠")."""
+    return bool(_WARNING.search(line))
 
 
 def error_strength(line: str) -> int:

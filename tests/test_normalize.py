@@ -34,6 +34,8 @@ def test_code_fences_and_ansi_colours_are_dropped():
     ("2026-02-24T10:11:12.123Z Error: boom", "Error: boom"),
     ("│ Error: Error acquiring the state lock", "Error: Error acquiring the state lock"),
     ("2026/02/24 10:11:12 [emerg] 1#1: unknown directive", "[emerg] 1#1: unknown directive"),
+    ("0|web  | 2026-06-02T11:40:13: A body was ignored", "A body was ignored"),
+    ("#11 115.8  ⚠ Restarted static page generation", "⚠ Restarted static page generation"),
 ])
 def test_log_prefixes_are_stripped(line, expected):
     assert paste_lines(line) == [expected]
@@ -43,13 +45,23 @@ def test_log_prefixes_are_stripped(line, expected):
     "    at async getCourses (webpack-internal:///(rsc)/./lib/api.ts:31:17)",
     '  File "/app/scripts/migrate.py", line 3, in <module>',
     "  18 |   const x = 1",
+    "18            [(ngModel)]=\"user.password\"",
+    '<input type="text" [ERROR ->][(ngModel)] ="data"/>',
+    "</div>",
+    "./app/(marketing)/page.tsx:3:1",
+    "./node_modules/@protobufjs/inquire/index.js",
 ])
 def test_stack_and_code_frames_are_recognised(line):
     assert is_frame(line)
 
 
-def test_an_error_line_is_not_a_frame():
-    assert not is_frame("TypeError: Failed to parse URL from /api/v1/api/v1/courses/")
+@pytest.mark.parametrize("line", [
+    "TypeError: Failed to parse URL from /api/v1/api/v1/courses/",
+    "500  Internal Server Error",
+    "/api/users returned 500",
+])
+def test_an_error_line_is_not_a_frame(line):
+    assert not is_frame(line)
 
 
 @pytest.mark.parametrize("volatile, placeholder", [

@@ -1,0 +1,175 @@
+"""Identifiers on a knowledge of one page per error: codes, docs links, exception names.
+
+The pages are written here, in the style of a framework's error reference: the
+file name is the entry's id, and the docs link to a page ends in that id.
+"""
+
+import pytest
+
+from bot.config import Settings
+from bot.knowledge_base import open_knowledge
+
+PAGES = {
+    "ZX0100.md": """# Binding Changed After Check
+
+The renderer throws `BindingChangedAfterCheckError` when a template binding
+gets a new value during the verification pass that follows change detection.
+
+## Fixing it
+
+Move the assignment into a lifecycle hook that runs before the view is
+checked, or schedule it for the next tick.
+""",
+    "ZX0200.md": """# Provider Loop
+
+Two services ask for each other through their constructors, so the injector
+cannot create either one. The injector reports a `SharedSetupError`.
+
+## Fixing it
+
+Break the loop: move the shared state into a third service.
+""",
+    "ZX0300.md": """# Missing Provider
+
+No provider was registered for a token a component asked for. The injector
+reports a `SharedSetupError`.
+
+## Fixing it
+
+Add the service to the providers of the module or the component.
+""",
+    "ZX0400.md": """# Widget ID generation collision
+
+Two widgets with different definitions were given the same generated widget ID.
+
+## Fixing it
+
+Give one of the two widgets a different selector.
+""",
+    "build-cache-missing.md": """# No Build Cache
+
+#### Why This Error Occurred
+
+The build ran without the cache folder of a previous run, so every module was
+compiled again from scratch.
+
+#### Possible Ways to Fix It
+
+Keep the `.builder/cache` folder between runs in your CI configuration.
+""",
+    "asset-host-unlisted.md": """# Unlisted Asset Host
+
+#### Why This Error Occurred
+
+An image was loaded from a host that is not listed in `assets.hosts`.
+
+#### Possible Ways to Fix It
+
+Add the host to `assets.hosts` in `builder.config.js`.
+""",
+    "export-path-renamed.md": """# Export Path Mismatch
+
+#### Why This Error Occurred
+
+A page was exported under a path that differs from the route it serves.
+
+#### Possible Ways to Fix It
+
+Rename the exported file so that it matches the route.
+""",
+    "export-path-mismatch.md": """# Export Path Mismatch
+
+#### Why This Error Occurred
+
+A page was exported under a path that differs from the route it serves.
+
+#### Possible Ways to Fix It
+
+Rename the exported file so that it matches the route.
+""",
+}
+
+DOCS = "https://builder.example.org/docs/messages"
+
+
+@pytest.fixture(scope="module")
+def pages_kb(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pages")
+    folder = root / "errors"
+    folder.mkdir()
+    for name, text in PAGES.items():
+        (folder / name).write_text(text)
+    return open_knowledge(Settings(knowledge=[str(folder)],
+                                   db_path=str(root / "knowledge.db")))
+
+
+def test_a_specific_exception_name_names_the_one_entry_that_mentions_it(pages_kb):
+    best = pages_kb.lookup(
+        "ERROR Error: BindingChangedAfterCheckError: Binding has changed after it "
+        "was checked. Previous value: 'a'. Current value: 'b'.")[0]
+
+    assert best.entry.id == "ZX0100"
+    assert best.confidence == "high"
+    assert "BindingChangedAfterCheckError" in best.shared
+
+
+def test_an_exception_name_two_entries_mention_decides_nothing(pages_kb):
+    matches = pages_kb.lookup("Uncaught SharedSetupError: setup could not finish")
+
+    assert all(m.confidence != "high" for m in matches)
+
+
+def test_a_warning_with_a_docs_link_does_not_answer_a_failed_build(pages_kb):
+    matches = pages_kb.lookup(
+        f"⚠ No build cache found. Read more: {DOCS}/build-cache-missing\n"
+        "Creating an optimized production build ...\n"
+        "Failed to compile.\n"
+        "./app/invoices/page.tsx:22:7\n"
+        "Type error: Property 'amountCents' does not exist on type 'Invoice'.")
+
+    assert all(m.confidence != "high" for m in matches)
+
+
+def test_the_same_warning_alone_is_answered(pages_kb):
+    best = pages_kb.lookup(
+        f"⚠ No build cache found. Read more: {DOCS}/build-cache-missing")[0]
+
+    assert best.entry.id == "build-cache-missing"
+    assert best.confidence == "high"
+
+
+def test_a_docs_link_under_the_error_line_names_the_entry(pages_kb):
+    best = pages_kb.lookup(
+        "Error: Invalid src prop (https://cdn.example.net/a.png), hostname "
+        '"cdn.example.net" is not listed\n'
+        f"See more info: {DOCS}/asset-host-unlisted\n"
+        "Failed to compile.")[0]
+
+    assert best.entry.id == "asset-host-unlisted"
+    assert best.confidence == "high"
+
+
+def test_two_pages_with_one_title_are_answered_together(pages_kb):
+    matches = pages_kb.lookup("Warning: Export Path Mismatch for /blog/post")
+
+    assert matches[0].confidence == "high"
+    assert {m.entry.id for m in matches[:2]} == {"export-path-renamed",
+                                                  "export-path-mismatch"}
+
+
+def test_a_file_position_line_does_not_outweigh_the_message(pages_kb):
+    best = pages_kb.lookup(
+        "./builder.config.js:3:1\n"
+        'Error: image host "cdn.example.net" is not listed in assets.hosts')[0]
+
+    assert best.entry.id == "asset-host-unlisted"
+    assert best.query_line.startswith("Error: image host")
+
+
+def test_a_message_that_says_collision_instead_of_error_is_answered(pages_kb):
+    best = pages_kb.lookup(
+        "Widget ID generation collision detected. Widgets 'BadgeWidget' and "
+        "'ChipWidget' with selector 'ui-pill' generated the same widget ID.")[0]
+
+    assert best.entry.id == "ZX0400"
+    assert best.confidence == "high"
