@@ -19,6 +19,8 @@ from .signals import error_strength, is_error_line, is_informational, is_warning
 _CODE = re.compile(r"\b([A-Z]{2,5}-?\d{3,6}|E[A-Z]{4,}|ERR_[A-Z_]{3,})\b")
 _FAMILY = re.compile(r"^[A-Z]+")
 _URL = re.compile(r"https?://[^\s'\"<>)|\]]+", re.I)
+# Line kinds in which an entry states the error it is about.
+_STATES_ERROR = ("title", "error", "symptom")
 _EXCEPTION = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,}(?:Error|Exception)\b")
 
 
@@ -96,13 +98,19 @@ def _warns(lines: list[str], i: int) -> bool:
     return i > 0 and error_strength(lines[i]) == 0 and is_warning(lines[i - 1])
 
 
-def exception_names(lines: Iterable[Line]) -> dict[str, set[str]]:
-    """Specific exception name -> the entries whose lines mention it."""
-    names: dict[str, set[str]] = {}
+def exception_names(lines: Iterable[Line]) -> dict[str, dict[str, Line]]:
+    """Specific exception name -> entry id -> the entry's line that quotes it.
+
+    Only titles and quoted error strings count: an entry about some other
+    problem that mentions `ModuleNotFoundError` in its fix is not named by it.
+    """
+    names: dict[str, dict[str, Line]] = {}
     for line in lines:
+        if line.kind not in _STATES_ERROR:
+            continue
         if "Error" in line.text or "Exception" in line.text:
             for name in _EXCEPTION.findall(line.text):
-                names.setdefault(name, set()).add(line.entry_id)
+                names.setdefault(name, {}).setdefault(line.entry_id, line)
     return names
 
 

@@ -58,8 +58,12 @@ class _Hit:
 
     score: float
     query_line: str
-    stored: StoredLine | None  # None: named by an identifier
+    stored: StoredLine | None  # None: named by a code or docs link
     shared: list[str]
+    # How much of the stored line the paste line covers.
+    cover: float = 0.0
+    # Named outright (code, docs link, exception name): words may only add.
+    named: bool = False
 
 
 class Matcher:
@@ -93,9 +97,10 @@ class Matcher:
         new._codes.update(entry_codes(changed))
         new._families = self._families | code_families(changed)
         fresh = [ln for ln in lines if ln.entry_id in touched and ln.entry_id in new.entries]
-        new._exceptions = {name: ids - touched for name, ids in self._exceptions.items()}
-        for name, ids in exception_names(fresh).items():
-            new._exceptions[name] = new._exceptions.get(name, set()) | ids
+        new._exceptions = {name: {e: ln for e, ln in quoted.items() if e not in touched}
+                           for name, quoted in self._exceptions.items()}
+        for name, quoted in exception_names(fresh).items():
+            new._exceptions[name] = {**new._exceptions.get(name, {}), **quoted}
         new.index = self.index.updated(touched, fresh)
         new._templates = [t for t in self._templates if t.line.entry_id not in touched]
         new._templates += [t for ln in fresh if (t := make_template(ln))]
@@ -113,8 +118,8 @@ class Matcher:
         lines, segments = paste_segments(text)
 
         hits: dict[str, _Hit] = {}
-        for entry_id, (score, line, ident) in self._by_identifier(lines).items():
-            hits[entry_id] = _Hit(score, line, None, [ident])
+        for entry_id, (score, line, ident, stored) in self._by_identifier(lines).items():
+            hits[entry_id] = _Hit(score, line, stored, [ident], named=True)
         paste_weights: dict[str, float] = {}
         for q in segments:
             weights = self._query_weights(q)
@@ -139,27 +144,35 @@ class Matcher:
 
     # -- evidence -------------------------------------------------------------------
 
-    def _by_identifier(self, lines: list[str]) -> dict[str, tuple[float, str, str]]:
-        """Entries named outright by a code or docs link, the first named first.
+    def _by_identifier(self, lines: list[str]
+                       ) -> dict[str, tuple[float, str, str, StoredLine | None]]:
+        """Entries named outright, the first named first, with the line that names them.
 
         A paste that names two entries is usually about the first: the later
-        one is a consequence ("Error occurred prerendering page ...").
+        one is a consequence ("Error occurred prerendering page ..."). A code or
+        docs link is the entry's own name; an exception name is only quoted by
+        it, so its line goes along for the guards in confidence.py.
         """
-        found: dict[str, tuple[float, str, str]] = {}
-        named = [(ident, line, self._codes.get(ident.lower()))
-                 for ident, line in paste_identifiers(lines)]
-        named += [(name, line, self._only_entry(name))
-                  for name, line in paste_exception_names(lines)]
-        for ident, line, entry_id in named:
+        named: list[tuple[str, str, str | None, StoredLine | None]] = [
+            (ident, line, self._codes.get(ident.lower()), None)
+            for ident, line in paste_identifiers(lines)]
+        for name, line in paste_exception_names(lines):
+            quoted = self._quoted_by_one(name)
+            if quoted is not None:
+                named.append((name, line, quoted.entry_id,
+                              StoredLine(quoted, quoted.text, {}, 0.0, "")))
+
+        found: dict[str, tuple[float, str, str, StoredLine | None]] = {}
+        for ident, line, entry_id, stored in named:
             if entry_id and entry_id not in found:
                 score = thresholds.IDENTIFIER_SCORE - thresholds.IDENTIFIER_STEP * len(found)
-                found[entry_id] = (score, line, ident)
+                found[entry_id] = (score, line, ident, stored)
         return found
 
-    def _only_entry(self, exception: str) -> str | None:
-        """The one entry that mentions this exception name, if only one does."""
-        ids = self._exceptions.get(exception)
-        return next(iter(ids)) if ids and len(ids) == 1 else None
+    def _quoted_by_one(self, exception: str) -> Line | None:
+        """The line quoting this exception name, if only one entry quotes it."""
+        quoted = self._exceptions.get(exception)
+        return next(iter(quoted.values())) if quoted and len(quoted) == 1 else None
 
     def _query_weights(self, q: str) -> dict[str, float]:
         """Weighted words of a paste line; unknown words map to near vocabulary words."""
@@ -202,7 +215,7 @@ class Matcher:
 
         self._add_alignment(score, candidates, shared, plain(q), message, in_message
                             if message else None)
-        return self._best_per_entry(score, candidates, q, weights)
+        return self._best_per_entry(score, candidates, line_cov, q, weights)
 
     def _add_alignment(self, score: np.ndarray, candidates: np.ndarray,
                        shared: np.ndarray, q_plain: str, message: dict,
@@ -219,7 +232,8 @@ class Matcher:
                 value *= thresholds.CONTEXT_ONLY_FACTOR
             score[k] = max(score[k], value)
 
-    def _best_per_entry(self, score: np.ndarray, candidates: np.ndarray, q: str,
+    def _best_per_entry(self, score: np.ndarray, candidates: np.ndarray,
+                        line_cov: np.ndarray, q: str,
                         weights: dict[str, float]) -> dict[str, _Hit]:
         index = self.index
         # Each of the best entries has its best line among the best lines overall.
@@ -234,7 +248,8 @@ class Matcher:
         for k in best:
             stored = index.stored[candidates[k]]
             words = sorted(weights.keys() & stored.weights.keys())
-            hits[stored.line.entry_id] = _Hit(float(score[k]), q, stored, words)
+            hits[stored.line.entry_id] = _Hit(float(score[k]), q, stored, words,
+                                              float(line_cov[k]))
         return self._with_entry_words(hits, weights)
 
     def _with_entry_words(self, hits: dict[str, _Hit],
@@ -263,7 +278,7 @@ class Matcher:
                 known = sum(w for t, w in weights.items() if t in vocabulary) / total
                 blended = hit.score * (1 - mix) + known * mix
                 # An identifier decides on its own; words may only add to it.
-                hit.score = max(hit.score, blended) if hit.stored is None else blended
+                hit.score = max(hit.score, blended) if hit.named else blended
         return sorted(hits.items(), key=lambda kv: -kv[1].score)
 
     # -- answers --------------------------------------------------------------------
@@ -274,7 +289,10 @@ class Matcher:
         runner = ranked[i + 1][1] if i + 1 < len(ranked) else None
         siblings = runner is not None and self._siblings(ranked[i][0], hit,
                                                          ranked[i + 1][0], runner)
-        result = band(hit.score, runner.score if runner else None, siblings)
+        score = hit.score
+        if self._names_title(hit):
+            score = max(score, thresholds.HIGH)
+        result = band(score, runner.score if runner else None, siblings)
         if result == CONFIDENCE_HIGH and i > 0:
             return CONFIDENCE_LOW
         if result != CONFIDENCE_HIGH or hit.stored is None:
@@ -291,6 +309,16 @@ class Matcher:
             logger.debug("not answering %s unprompted: %s", ranked[i][0], reason)
             return CONFIDENCE_LOW
         return result
+
+    def _names_title(self, hit: _Hit) -> bool:
+        """The paste line says (nearly) all of the entry's title: it names the problem.
+
+        Reference pages state a message in their own words, so the score of a
+        real paste stays low even when it names the page's title outright.
+        """
+        return (hit.stored is not None and hit.stored.line.kind == "title"
+                and hit.cover >= thresholds.TITLE_COVER
+                and hit.score >= thresholds.TITLE_MIN)
 
     def _fails_elsewhere(self, entry_id: str, warning: str, lines: list[str]) -> bool:
         """The paste fails on another line than this warning, one the entry does not know.

@@ -6,6 +6,7 @@ file name is the entry's id, and the docs link to a page ends in that id.
 
 import pytest
 
+from bot import thresholds
 from bot.config import Settings
 from bot.knowledge_base import open_knowledge
 
@@ -45,6 +46,14 @@ Two widgets with different definitions were given the same generated widget ID.
 ## Fixing it
 
 Give one of the two widgets a different selector.
+""",
+    "ZX0500.md": """# Client bundle crashed during hydration
+
+The browser bundle threw an exception before the page became interactive.
+
+## Fixing it
+
+Open the browser console and fix the first uncaught exception it shows.
 """,
     "build-cache-missing.md": """# No Build Cache
 
@@ -172,4 +181,17 @@ def test_a_message_that_says_collision_instead_of_error_is_answered(pages_kb):
         "'ChipWidget' with selector 'ui-pill' generated the same widget ID.")[0]
 
     assert best.entry.id == "ZX0400"
+    assert best.confidence == "high"
+
+
+def test_a_description_that_names_the_title_is_answered(pages_kb, monkeypatch):
+    # On a few pages every word is rare and any score is high; on a real
+    # reference a chatty paste scores far lower. HIGH out of reach stands in.
+    monkeypatch.setattr(thresholds, "HIGH", 0.99)
+
+    best = pages_kb.lookup(
+        "checkout shows a blank screen on iOS and the console says the client "
+        "bundle crashed during hydration, can't reproduce it on desktop")[0]
+
+    assert best.entry.id == "ZX0500"
     assert best.confidence == "high"
