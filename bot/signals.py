@@ -7,6 +7,7 @@ with an entry and still must not get an unprompted answer.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Words a tool prints when something went wrong.
@@ -42,6 +43,7 @@ def is_informational(line: str) -> bool:
     return bool(_INFORMATIONAL.match(line))
 
 
+@functools.lru_cache(maxsize=8192)
 def is_error_line(line: str) -> bool:
     """A line that reports an error, not an informational one."""
     return bool(ERROR_WORDS.search(line)) and not is_informational(line)
@@ -59,6 +61,9 @@ def is_warning(line: str) -> bool:
     return bool(_WARNING.search(line))
 
 
+# Cached: one lookup asks about the same lines while choosing which to score,
+# which links count, and whether the paste fails elsewhere.
+@functools.lru_cache(maxsize=8192)
 def error_strength(line: str) -> int:
     """2 for a line that reports an error, 1 for a warning, 0 for anything else."""
     if is_informational(line):
