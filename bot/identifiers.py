@@ -75,8 +75,9 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     for i, line in enumerate(lines):
         if has_error and is_informational(line):
             continue
-        for code in _CODE.findall(line):
-            yield code, line
+        for match in _CODE.finditer(line):
+            if _as_printed(line, match.end()):
+                yield match.group(1), line
         if failed and _warns(lines, i):
             # A build that failed also prints warnings with links ("⚠ No build
             # cache found ... /messages/no-cache"); the failure is the error.
@@ -89,6 +90,16 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
             last = url.partition("#")[0].rstrip("/").rsplit("/", 1)[-1]
             if last:
                 yield last, line
+
+
+def _as_printed(line: str, end: int) -> bool:
+    """The code stands as a tool prints it ("NG0100: ...", "[NG0100]", "code EACCES").
+
+    People name codes in sentences too ("a circular dependency (NG0200) shipped
+    in 4.12.0, hotfixed since"): that is talk about an error, not the error.
+    """
+    rest = line[end:end + 1]
+    return rest in ("", ":", "]", "'", '"', ",")
 
 
 def _warns(lines: list[str], i: int) -> bool:

@@ -28,7 +28,7 @@ from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import mask, weighted_tokens
 from .paste import distinct_words, line_tokens, message_words, paste_segments
-from .signals import error_strength, is_warning, reports_problem
+from .signals import error_strength, is_talk, is_warning, reports_problem
 from .snippet import snippet_for
 from .templates import find_templates, make_template
 
@@ -50,6 +50,7 @@ class _Paste:
     problem: bool
     foreign_code: bool
     lines: list[str]
+    talk: bool  # about an incident, not a report of one
 
 
 @dataclass
@@ -139,6 +140,7 @@ class Matcher:
             problem=reports_problem(lines),
             foreign_code=bool(foreign_codes(lines, self._codes, self._families)),
             lines=lines,
+            talk=is_talk(lines),
         )
         return self._matches(ranked[: max(limit, 2)], paste)[:limit]
 
@@ -293,7 +295,7 @@ class Matcher:
         if self._names_title(hit):
             score = max(score, thresholds.HIGH)
         result = band(score, runner.score if runner else None, siblings)
-        if result == CONFIDENCE_HIGH and i > 0:
+        if result == CONFIDENCE_HIGH and (i > 0 or paste.talk):
             return CONFIDENCE_LOW
         if result != CONFIDENCE_HIGH or hit.stored is None:
             return result  # an exact code or docs link needs no second opinion

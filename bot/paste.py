@@ -11,7 +11,7 @@ import re
 
 from . import thresholds
 from .normalize import is_frame, mask, paste_lines, weighted_tokens
-from .signals import error_strength
+from .signals import error_strength, is_error_line, is_informational
 
 # Pastes are bounded before any work: Slack's own message limit is 40,000 chars.
 MAX_PASTE_CHARS = 40_000
@@ -33,6 +33,9 @@ def bounded(text: str) -> str:
 def segments(lines: list[str]) -> list[str]:
     """The lines worth scoring: no stack frames, the strongest error lines if many."""
     body = [ln for ln in lines if not is_frame(ln)]
+    if any(is_error_line(ln) for ln in body):
+        # "✓ Collecting page data" is progress, not the error the paste is about.
+        body = [ln for ln in body if not is_informational(ln)]
     if len(body) <= MAX_SEGMENTS:
         return body
     # Keep paste order: a real error after thirty deprecation warnings is kept.

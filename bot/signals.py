@@ -34,8 +34,24 @@ TROUBLE_WORDS = re.compile(
     re.I,
 )
 
-_INFORMATIONAL = re.compile(r"^\W*(info|note|hint|debug|event|ready|wait|compiled)\b",
-                            re.I)
+_INFORMATIONAL = re.compile(r"^\W*(info|note|hint|debug|event|ready|wait|compiled)\b"
+                            # build steps that went well: "✓ Collecting page data"
+                            r"|^\s*[✓✔]", re.I)
+
+# People talking about an incident rather than reporting one: it is over, it
+# was something else, or it is on the calendar.
+_TALK = re.compile(
+    r"\b(?:(?:is|was|now|been|got) resolved|unrelated|hotfix(?:ed)?|rolled back|"
+    r"post-?mortem|retro(?:spective)?|all clear|is back up|back to normal|reminder|fyi|"
+    r"lunch ?& ?learn|brown-?bag|mute|(?:incident|ticket) (?:is )?closed|"
+    r"closing (?:inc-?\d+|the (?:incident|ticket)))\b", re.I)
+# Talk is a few lines; a long log may say "rolled back" in passing.
+TALK_MAX_LINES = 3
+
+
+def is_talk(lines: list[str]) -> bool:
+    """A short message about an incident that is over, unrelated or scheduled."""
+    return len(lines) <= TALK_MAX_LINES and any(_TALK.search(ln) for ln in lines)
 
 
 def is_informational(line: str) -> bool:

@@ -195,3 +195,33 @@ def test_a_description_that_names_the_title_is_answered(pages_kb, monkeypatch):
 
     assert best.entry.id == "ZX0500"
     assert best.confidence == "high"
+
+
+def test_a_code_as_the_tool_prints_it_names_its_entry(pages_kb):
+    best = pages_kb.lookup("ERROR Error: ZX0300: no provider for token 'Config'")[0]
+
+    assert best.entry.id == "ZX0300"
+    assert best.confidence == "high"
+
+
+@pytest.mark.parametrize("talk", [
+    "does anyone know if ZX0100 only fires in dev mode? nothing is broken right now",
+    "Post-mortem is published. TL;DR: a provider loop (ZX0200) between PricingService "
+    "and CartService shipped in 4.12.0, hotfixed in 4.12.1 within 40 min.",
+    "Thanks all, INC-3107 is resolved. Root cause was an expired cert; the "
+    "'Widget ID generation collision' someone pasted earlier was unrelated.",
+])
+def test_talk_that_names_an_entry_is_not_answered_unprompted(pages_kb, talk):
+    matches = pages_kb.lookup(talk)
+
+    assert all(m.confidence != "high" for m in matches)
+
+
+def test_a_step_that_went_well_is_not_taken_for_the_failure(pages_kb):
+    matches = pages_kb.lookup(
+        "✓ Compiled successfully\n"
+        "✓ Export path mismatch check\n"
+        "upload failed: out/index.html An error occurred (AccessDenied) when calling "
+        "the PutObject operation: Access Denied")
+
+    assert all(m.confidence != "high" for m in matches)
