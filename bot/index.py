@@ -95,6 +95,11 @@ class LineIndex:
             for word, weight in weights.items():
                 postings[word].append((index, weight))
         self._arrays(postings)
+        self.lines_of: dict[str, list[int]] = defaultdict(list)
+        for i, stored in enumerate(self.stored):
+            self.lines_of[stored.line.entry_id].append(i)
+        lengths = [self._length(ids) for ids in self.lines_of.values()]
+        self.average_length = max(sum(lengths) / max(len(lengths), 1), 1.0)
         self._near_cache: dict[str, tuple[str, float, int] | None] = {}
         self.alive = np.ones(len(self.stored), dtype=bool)
         self.dead = 0
@@ -151,6 +156,8 @@ class LineIndex:
         new.idf = dict(self.idf)
         new.entry_number = dict(self.entry_number)
         new.entry_words = {e: ws for e, ws in self.entry_words.items() if e not in touched}
+        new.lines_of = defaultdict(list, {e: ids for e, ids in self.lines_of.items()
+                                          if e not in touched})
         new._near_cache = {}
 
         numbers = [self.entry_number[e] for e in touched if e in self.entry_number]
@@ -174,6 +181,7 @@ class LineIndex:
                 continue
             index = start + len(added)
             added.append(StoredLine(line, unit, weights, sum(weights.values()), unit_plain))
+            self.lines_of[line.entry_id].append(index)
             words_of[line.entry_id].update(words)
             for word, weight in weights.items():
                 postings[word].append((index, weight))
@@ -201,6 +209,42 @@ class LineIndex:
                 indexes = np.concatenate([old_indexes, indexes])
                 weights = np.concatenate([old_weights, weights])
             self.postings[word] = (indexes, weights)
+
+    def _length(self, ids: list[int]) -> int:
+        # Whole lines only: a long line's sentences are the same words again.
+        return sum(len(self.stored[i].weights) for i in ids
+                   if self.stored[i].text == self.stored[i].line.text)
+
+    def bm25(self, entry_ids: list[str], words: set[str]) -> dict[str, float]:
+        """Okapi BM25 of each entry as one document, for these paste words.
+
+        Lines score a paste one at a time; this sees the entry as a whole, the
+        way a reader would, and breaks near ties between entries.
+        """
+        k1, b = thresholds.BM25_K1, thresholds.BM25_B
+        out = {}
+        for entry_id in entry_ids:
+            tf: dict[str, int] = defaultdict(int)
+            length = 0
+            for i in self.lines_of.get(entry_id, ()):
+                stored = self.stored[i]
+                if not self.alive[i] or stored.text != stored.line.text:
+                    continue
+                length += len(stored.weights)
+                for word in stored.weights.keys() & words:
+                    # Whole words only: `ngModel` is not two mentions of "model".
+                    if stored.weights[word] >= self.idf[word]:
+                        tf[word] += 1
+            norm = k1 * (1 - b + b * length / self.average_length)
+            out[entry_id] = sum(self._bm25_idf(w) * n * (k1 + 1) / (n + norm)
+                                for w, n in tf.items())
+        return out
+
+    def _bm25_idf(self, word: str) -> float:
+        """BM25's own idf, near 0 for a word most entries use (ours never is)."""
+        n = len(self.entry_words)
+        df = n / math.expm1(self.idf[word])
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def weight(self, word: str) -> float:
         return self.idf.get(word, self.unknown_weight)

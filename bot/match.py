@@ -27,7 +27,7 @@ from .identifiers import (code_families, entry_codes, exception_names, foreign_c
 from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import mask, weighted_tokens
-from .paste import distinct_words, line_tokens, message_words, paste_segments
+from .paste import distinct_words, line_tokens, message_words, paste_segments, whole_words
 from .signals import error_strength, is_talk, is_warning, reports_problem
 from .snippet import snippet_for
 from .templates import find_templates, make_template
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 ENTRIES_PER_LINE = 30
 # Candidates per paste line checked for a near-verbatim quote (rapidfuzz).
 ALIGN_CANDIDATES = 64
+# Candidates whose order BM25 over whole entries may change.
+RERANK = 10
 # Best stored lines per paste line among which each entry's best is taken.
 TOP_LINES = 2000
 
@@ -135,6 +137,7 @@ class Matcher:
 
         ranked = self._with_paste_words(hits, paste_weights)
         ranked = [(e, h) for e, h in ranked if h.score >= thresholds.FLOOR]
+        ranked = self._reordered(ranked, whole_words(segments))
         paste = _Paste(
             words=distinct_words(segments),
             problem=reports_problem(lines),
@@ -142,7 +145,7 @@ class Matcher:
             lines=lines,
             talk=is_talk(lines),
         )
-        return self._matches(ranked[: max(limit, 2)], paste)[:limit]
+        return self._matches(ranked, paste, limit)
 
     # -- evidence -------------------------------------------------------------------
 
@@ -283,6 +286,27 @@ class Matcher:
                 hit.score = max(hit.score, blended) if hit.named else blended
         return sorted(hits.items(), key=lambda kv: -kv[1].score)
 
+    def _reordered(self, ranked: list[tuple[str, _Hit]],
+                   words: set[str]) -> list[tuple[str, _Hit]]:
+        """Near ties in the order of their score plus a share of their BM25.
+
+        Scores stay as they are, so an entry moved up past a better-scoring one
+        is within MARGIN of the next and cannot be more than a low-confidence
+        answer (see band()).
+        """
+        # Only near ties move: an entry with a clear lead keeps its place.
+        close = [eh for eh in ranked[:RERANK]
+                 if eh[1].score > ranked[0][1].score - thresholds.MARGIN]
+        if len(close) < 2 or thresholds.BM25_WEIGHT <= 0:
+            return ranked
+        bm25 = self.index.bm25([e for e, _ in close], words)
+        best = max(bm25.values())
+        if best <= 0:
+            return ranked
+        mix = thresholds.BM25_WEIGHT
+        close.sort(key=lambda eh: -(eh[1].score + mix * bm25[eh[0]] / best))
+        return close + ranked[len(close):]
+
     # -- answers --------------------------------------------------------------------
 
     def _confidence(self, ranked: list[tuple[str, _Hit]], i: int, paste: _Paste) -> str:
@@ -364,9 +388,10 @@ class Matcher:
                  if stored.weights.get(w, 0.0) >= idf.get(w, 0.0) > 0.0]
         return len(words) == 1 and idf[words[0]] < self.index.unique_idf
 
-    def _matches(self, ranked: list[tuple[str, _Hit]], paste: _Paste) -> list[Match]:
+    def _matches(self, ranked: list[tuple[str, _Hit]], paste: _Paste,
+                 limit: int) -> list[Match]:
         out: list[Match] = []
-        for i, (entry_id, hit) in enumerate(ranked):
+        for i, (entry_id, hit) in enumerate(ranked[:limit]):
             entry = self.entries[entry_id]
             line = hit.stored.line if hit.stored else None
             if line is not None and line.kind in ("code", "error"):

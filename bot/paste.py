@@ -79,7 +79,10 @@ def line_tokens(line: str) -> dict[str, float]:
     return out
 
 
+def whole_words(lines: list[str]) -> set[str]:
+    """The different whole words the lines use (parts of names not counted)."""
+    return {w for line in lines for w, f in weighted_tokens(mask(line)).items() if f == 1.0}
+
+
 def distinct_words(lines: list[str]) -> int:
-    """How many different whole words the lines use (parts of names not counted)."""
-    return len({w for line in lines for w, f in weighted_tokens(mask(line)).items()
-                if f == 1.0})
+    return len(whole_words(lines))

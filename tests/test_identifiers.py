@@ -225,3 +225,29 @@ def test_a_step_that_went_well_is_not_taken_for_the_failure(pages_kb):
         "the PutObject operation: Access Denied")
 
     assert all(m.confidence != "high" for m in matches)
+
+
+def test_bm25_prefers_the_entry_that_uses_more_of_the_rare_words(pages_kb):
+    index = pages_kb.matcher.index
+    words = {"widget", "collision", "selector"}
+
+    scores = index.bm25(["ZX0400", "ZX0100"], words)
+
+    assert scores["ZX0400"] > scores["ZX0100"] >= 0.0
+
+
+def test_an_entry_moved_up_by_bm25_is_never_answered_unprompted(pages_kb, monkeypatch):
+    paste = ("Error: no provider registered for the token a component asked for, "
+             "the injector cannot create the service")
+    first, second = [m.entry.id for m in pages_kb.lookup(paste)][:2]
+    assert pages_kb.lookup(paste)[0].confidence == "high"
+    matcher = pages_kb.matcher
+    monkeypatch.setattr(thresholds, "MARGIN", 10.0)  # every candidate is a near tie
+    monkeypatch.setattr(thresholds, "BM25_WEIGHT", 10.0)
+    monkeypatch.setattr(matcher.index, "bm25",
+                        lambda ids, words: {e: 1.0 if e == second else 0.1 for e in ids})
+
+    best = pages_kb.lookup(paste)[0]
+
+    assert best.entry.id == second
+    assert best.confidence != "high"
