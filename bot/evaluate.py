@@ -88,8 +88,13 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() or c in "\n\t" else " " for c in text)
 
 
-def _share(n: float, d: int) -> float:
-    return round(n / d, 4) if d else 0.0
+def _share(n: float, d: int) -> float | None:
+    """n / d, or None when there is nothing to divide by (a set of negatives only)."""
+    return round(n / d, 4) if d else None
+
+
+def _num(value: object) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def _percentile(values: list[float], pct: int) -> float:
@@ -153,8 +158,8 @@ def format_table(report: Report) -> str:
     lat = s["latency_ms"]
     lines = [
         f"cases {s['cases']} ({s['positives']} positive, {s['negatives']} negative)",
-        f"top1 {s['top1']:.3f}   top3 {s['top3']:.3f}   mrr {s['mrr']:.3f}",
-        f"channel_recall {s['channel_recall']:.3f}   false_alarms {s['false_alarms']}"
+        f"top1 {_num(s['top1'])}   top3 {_num(s['top3'])}   mrr {_num(s['mrr'])}",
+        f"channel_recall {_num(s['channel_recall'])}   false_alarms {s['false_alarms']}"
         f"   wrong_high {s['wrong_high']}",
         f"latency ms p50 {lat['p50']}  p95 {lat['p95']}  max {lat['max']}",  # type: ignore[index]
     ]

@@ -102,6 +102,19 @@ def test_eval_table_lists_each_miss(tmp_path, db_env):
     assert "want Docker awslogs-stream-prefix not supported" in result.stdout
 
 
+def test_eval_of_negatives_only_reports_no_hit_rates(tmp_path, db_env):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"query": "deploy done, v2.14.3 is live", "expected": []})
+                     + "\n")
+
+    table = run_cli("eval", str(cases), env=db_env).stdout
+    report = json.loads(run_cli("eval", str(cases), "--json", env=db_env).stdout)
+
+    assert "top1 n/a" in table
+    assert report["top1"] is None and report["channel_recall"] is None
+    assert report["false_alarms"] == 0
+
+
 def test_eval_names_the_bad_line_of_a_cases_file(tmp_path, db_env):
     cases = tmp_path / "cases.jsonl"
     cases.write_text('{"query": "x", "expected": []}\nnot json\n')
