@@ -100,6 +100,7 @@ class LineIndex:
             self.lines_of[stored.line.entry_id].append(i)
         lengths = [self._length(ids) for ids in self.lines_of.values()]
         self.average_length = max(sum(lengths) / max(len(lengths), 1), 1.0)
+        self._counts: dict[str, tuple[dict[str, int], int]] = {}
         self._near_cache: dict[str, tuple[str, float, int] | None] = {}
         self.alive = np.ones(len(self.stored), dtype=bool)
         self.dead = 0
@@ -158,6 +159,7 @@ class LineIndex:
         new.entry_words = {e: ws for e, ws in self.entry_words.items() if e not in touched}
         new.lines_of = defaultdict(list, {e: ids for e, ids in self.lines_of.items()
                                           if e not in touched})
+        new._counts = {e: c for e, c in self._counts.items() if e not in touched}
         new._near_cache = {}
 
         numbers = [self.entry_number[e] for e in touched if e in self.entry_number]
@@ -224,21 +226,33 @@ class LineIndex:
         k1, b = thresholds.BM25_K1, thresholds.BM25_B
         out = {}
         for entry_id in entry_ids:
-            tf: dict[str, int] = defaultdict(int)
-            length = 0
-            for i in self.lines_of.get(entry_id, ()):
-                stored = self.stored[i]
-                if not self.alive[i] or stored.text != stored.line.text:
-                    continue
-                length += len(stored.weights)
-                for word in stored.weights.keys() & words:
-                    # Whole words only: `ngModel` is not two mentions of "model".
-                    if stored.weights[word] >= self.idf[word]:
-                        tf[word] += 1
+            tf, length = self._term_counts(entry_id)
             norm = k1 * (1 - b + b * length / self.average_length)
-            out[entry_id] = sum(self._bm25_idf(w) * n * (k1 + 1) / (n + norm)
-                                for w, n in tf.items())
+            out[entry_id] = sum(self._bm25_idf(w) * tf[w] * (k1 + 1) / (tf[w] + norm)
+                                for w in words.intersection(tf))
         return out
+
+    def _term_counts(self, entry_id: str) -> tuple[dict[str, int], int]:
+        """How many of the entry's lines use each whole word, and its length in words.
+
+        Counted on first use and kept: only entries that meet in a near tie
+        are ever counted.
+        """
+        if entry_id in self._counts:
+            return self._counts[entry_id]
+        tf: dict[str, int] = defaultdict(int)
+        length = 0
+        for i in self.lines_of.get(entry_id, ()):
+            stored = self.stored[i]
+            if not self.alive[i] or stored.text != stored.line.text:
+                continue
+            length += len(stored.weights)
+            for word, weight in stored.weights.items():
+                # Whole words only: `ngModel` is not two mentions of "model".
+                if weight >= self.idf[word]:
+                    tf[word] += 1
+        self._counts[entry_id] = (dict(tf), length)
+        return self._counts[entry_id]
 
     def _bm25_idf(self, word: str) -> float:
         """BM25's own idf, near 0 for a word most entries use (ours never is)."""

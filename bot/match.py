@@ -268,7 +268,7 @@ class Matcher:
         total = sum(weights.values())
         for entry_id, hit in hits.items():
             vocabulary = self.index.entry_words[entry_id]
-            known = sum(w for t, w in weights.items() if t in vocabulary) / total
+            known = sum(weights[t] for t in vocabulary.intersection(weights)) / total
             hit.score = hit.score * (1 - mix) + known * hit.score ** 0.5 * mix
         return hits
 
@@ -280,7 +280,7 @@ class Matcher:
             mix = thresholds.GLOBAL_WEIGHT
             for entry_id, hit in hits.items():
                 vocabulary = self.index.entry_words.get(entry_id, frozenset())
-                known = sum(w for t, w in weights.items() if t in vocabulary) / total
+                known = sum(weights[t] for t in vocabulary.intersection(weights)) / total
                 blended = hit.score * (1 - mix) + known * mix
                 # An identifier decides on its own; words may only add to it.
                 hit.score = max(hit.score, blended) if hit.named else blended
