@@ -40,6 +40,8 @@ LONG_LINE = 160
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`'\"(])")
 # Paste words already mapped onto the vocabulary; cleared when full.
 NEAR_CACHE_SIZE = 50_000
+# Entries whose word counts BM25 has kept; cleared when full.
+COUNTS_CACHE_SIZE = 5_000
 
 
 @dataclass
@@ -240,6 +242,8 @@ class LineIndex:
         """
         if entry_id in self._counts:
             return self._counts[entry_id]
+        if len(self._counts) > COUNTS_CACHE_SIZE:
+            self._counts.clear()
         tf: dict[str, int] = defaultdict(int)
         length = 0
         for i in self.lines_of.get(entry_id, ()):
