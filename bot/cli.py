@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("text", nargs="?", help="the pasted error, or - to read it from stdin")
     lookup.add_argument("--json", action="store_true",
                         help="print the matches as JSON, best first")
-    lookup.add_argument("--limit", type=int, default=3, help="matches to show (default 3)")
+    lookup.add_argument("--limit", type=_positive, default=3,
+                        help="matches to show (default 3)")
     _knowledge_option(lookup)
 
     ev = sub.add_parser("eval", help="measure matching on labelled cases (JSON lines)")
@@ -80,6 +81,13 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
     return port
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of matches")
+    return number
 
 
 def _knowledge_option(parser: argparse.ArgumentParser) -> None:
@@ -208,7 +216,7 @@ def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
     if not text.strip():
         raise KnownIssueError("nothing to look up: pass the error text, or - and pipe it in")
     kb = open_knowledge(settings)
-    matches = kb.lookup(text, limit=max(1, args.limit))
+    matches = kb.lookup(text, limit=args.limit)
     if args.json:
         print(json.dumps([m.to_dict() for m in matches], indent=2, ensure_ascii=False))
     else:

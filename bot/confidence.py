@@ -65,11 +65,17 @@ def conflicting_values(query_line: str, entry_line: str) -> bool:
 
 
 def doubt(*, paste_words: int, problem: bool, foreign_code: bool, elsewhere: bool,
-          score: float, query_line: str, entry_line: str, name_only: bool) -> str | None:
+          score: float, query_line: str, entry_line: str, entry_kind: str,
+          name_only: bool) -> str | None:
     """Why a match that scores high must not be answered unprompted, or None."""
     if paste_words < thresholds.MIN_PASTE_WORDS:
         return "paste too short to be sure"
-    if not problem and score < thresholds.STRONG:
+    if not problem and (score < thresholds.STRONG or entry_kind == "fix"
+                        or len(entry_line.split()) < thresholds.STATEMENT_WORDS):
+        # Without a word of trouble, only a statement the entry makes about the
+        # problem counts ("Lots of rows have `hit_count = 0`"): not a name it
+        # mentions (`/api/v1/` is in healthy access logs too), nor the command
+        # its fix says to run.
         return "paste reports no problem"
     if foreign_code:
         return "paste names an undocumented code"

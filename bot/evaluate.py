@@ -120,7 +120,7 @@ def load_cases(path: str) -> list[dict]:
         except json.JSONDecodeError as exc:
             raise KnownIssueError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
         if not isinstance(case, dict) or not isinstance(case.get("query"), str) \
-                or not isinstance(case.get("expected", []), list):
+                or not isinstance(case.get("expected"), list):
             raise KnownIssueError(
                 f'{path}:{n}: expected {{"query": str, "expected": [title or id, ...]}}')
         case.setdefault("id", f"line-{n}")

@@ -14,9 +14,12 @@ import re
 from collections.abc import Iterable, Iterator
 
 from .model import Entry, Line
-from .signals import error_strength, is_error_line, is_informational, is_warning
+from .signals import (error_strength, is_error_line, is_informational, is_warning,
+                      reports_problem)
 
 _CODE = re.compile(r"\b([A-Z]{2,5}-?\d{3,6}|E[A-Z]{4,}|ERR_[A-Z_]{3,})\b")
+# A code as a person types it when asking: "what is ng0100?"
+_TYPED_CODE = re.compile(r"\b([a-z]{2,5}\d{3,6})\b")
 _FAMILY = re.compile(r"^[A-Z]+")
 _URL = re.compile(r"https?://[^\s'\"<>)|\]]+", re.I)
 # Line kinds in which an entry states the error it is about.
@@ -63,21 +66,27 @@ def foreign_codes(lines: Iterable[str], known: dict[str, str],
     return found
 
 
-def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """(identifier, line) pairs from the lines that report a problem.
+def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
+    """(identifier, line, decisive) for the codes and docs links of a paste.
 
     Informational lines count only when nothing else in the paste reports an
-    error: an info line's link then is the message, otherwise it is noise.
+    error: an info line's link then is the message, otherwise it is noise. An
+    identifier that is not decisive still finds its entry (someone asking
+    "what is NG0100?") but cannot make an unprompted answer: a code named in a
+    sentence, or a link in a message that reports no problem ("thanks, <link>
+    fixed it").
     """
     lines = list(lines)
     has_error = any(is_error_line(ln) for ln in lines)
     failed = any(error_strength(ln) == 2 for ln in lines)
+    reported = reports_problem([_URL.sub(" ", ln) for ln in lines])
     for i, line in enumerate(lines):
         if has_error and is_informational(line):
             continue
         for match in _CODE.finditer(line):
-            if _as_printed(line, match.end()):
-                yield match.group(1), line
+            yield match.group(1), line, _as_printed(line, match.end())
+        for code in _TYPED_CODE.findall(line):
+            yield code, line, False
         if failed and _warns(lines, i):
             # A build that failed also prints warnings with links ("⚠ No build
             # cache found ... /messages/no-cache"); the failure is the error.
@@ -86,10 +95,10 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
             url = url.rstrip(".,;:")
             fragment = url.partition("#")[2]
             if fragment:
-                yield fragment, line
+                yield fragment, line, reported
             last = url.partition("#")[0].rstrip("/").rsplit("/", 1)[-1]
             if last:
-                yield last, line
+                yield last, line, reported
 
 
 def _as_printed(line: str, end: int) -> bool:

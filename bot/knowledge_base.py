@@ -210,6 +210,11 @@ def build_database(settings: Settings, force: bool = False) -> tuple[Knowledge, 
     fatal = [p for p in problems if p.level == "error"]
     if fatal and not files:
         raise KnowledgeError(f"{fatal[0].path}: {fatal[0].message}")
+    if not files:
+        where = ", ".join(settings.knowledge)
+        raise KnowledgeError(f"no knowledge files (.md or .mdx) in {where}: point "
+                             "KNOWN_ISSUE_KNOWLEDGE or --knowledge at the troubleshooting "
+                             "markdown")
 
     key = _config_key(sources, synonyms)
     stamps = {f.path: f.stamp for f in files}

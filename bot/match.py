@@ -67,6 +67,19 @@ class _Hit:
     cover: float = 0.0
     # Named outright (code, docs link, exception name): words may only add.
     named: bool = False
+    # False: named in passing (see paste_identifiers); never an unprompted answer.
+    decisive: bool = True
+
+
+@dataclass
+class _Named:
+    """An entry named outright by a code, docs link or exception name."""
+
+    score: float
+    line: str
+    ident: str
+    stored: StoredLine | None
+    decisive: bool
 
 
 class Matcher:
@@ -121,8 +134,9 @@ class Matcher:
         lines, segments = paste_segments(text)
 
         hits: dict[str, _Hit] = {}
-        for entry_id, (score, line, ident, stored) in self._by_identifier(lines).items():
-            hits[entry_id] = _Hit(score, line, stored, [ident], named=True)
+        for entry_id, named in self._by_identifier(lines).items():
+            hits[entry_id] = _Hit(named.score, named.line, named.stored, [named.ident],
+                                  named=True, decisive=named.decisive)
         paste_weights: dict[str, float] = {}
         for q in segments:
             weights = self._query_weights(q)
@@ -149,8 +163,7 @@ class Matcher:
 
     # -- evidence -------------------------------------------------------------------
 
-    def _by_identifier(self, lines: list[str]
-                       ) -> dict[str, tuple[float, str, str, StoredLine | None]]:
+    def _by_identifier(self, lines: list[str]) -> dict[str, _Named]:
         """Entries named outright, the first named first, with the line that names them.
 
         A paste that names two entries is usually about the first: the later
@@ -158,20 +171,25 @@ class Matcher:
         docs link is the entry's own name; an exception name is only quoted by
         it, so its line goes along for the guards in confidence.py.
         """
-        named: list[tuple[str, str, str | None, StoredLine | None]] = [
-            (ident, line, self._codes.get(ident.lower()), None)
-            for ident, line in paste_identifiers(lines)]
+        named: list[tuple[str, str, str | None, StoredLine | None, bool]] = [
+            (ident, line, self._codes.get(ident.lower()), None, decisive)
+            for ident, line, decisive in paste_identifiers(lines)]
         for name, line in paste_exception_names(lines):
             quoted = self._quoted_by_one(name)
             if quoted is not None:
                 named.append((name, line, quoted.entry_id,
-                              StoredLine(quoted, quoted.text, {}, 0.0, "")))
+                              StoredLine(quoted, quoted.text, {}, 0.0, ""), True))
 
-        found: dict[str, tuple[float, str, str, StoredLine | None]] = {}
-        for ident, line, entry_id, stored in named:
-            if entry_id and entry_id not in found:
-                score = thresholds.IDENTIFIER_SCORE - thresholds.IDENTIFIER_STEP * len(found)
-                found[entry_id] = (score, line, ident, stored)
+        found: dict[str, _Named] = {}
+        for ident, line, entry_id, stored, decisive in named:
+            if not entry_id:
+                continue
+            if entry_id in found:
+                # Named in passing first and as printed later: it is decisive.
+                found[entry_id].decisive |= decisive
+                continue
+            score = thresholds.IDENTIFIER_SCORE - thresholds.IDENTIFIER_STEP * len(found)
+            found[entry_id] = _Named(score, line, ident, stored, decisive)
         return found
 
     def _quoted_by_one(self, exception: str) -> Line | None:
@@ -319,7 +337,7 @@ class Matcher:
         if self._names_title(hit):
             score = max(score, thresholds.HIGH)
         result = band(score, runner.score if runner else None, siblings)
-        if result == CONFIDENCE_HIGH and (i > 0 or paste.talk):
+        if result == CONFIDENCE_HIGH and (i > 0 or paste.talk or not hit.decisive):
             return CONFIDENCE_LOW
         if result != CONFIDENCE_HIGH or hit.stored is None:
             return result  # an exact code or docs link needs no second opinion
@@ -330,6 +348,7 @@ class Matcher:
                                                        paste.lines),
                        score=hit.score,
                        query_line=hit.query_line, entry_line=hit.stored.text,
+                       entry_kind=hit.stored.line.kind,
                        name_only=self._name_only(hit.stored))
         if reason:
             logger.debug("not answering %s unprompted: %s", ranked[i][0], reason)

@@ -90,7 +90,11 @@ def is_frame(line: str) -> bool:
 
 
 def paste_lines(text: str, limit: int = 400) -> list[str]:
-    """The paste's meaningful lines: decoration stripped, blanks and repeats dropped."""
+    """The paste's meaningful lines: decoration stripped, blanks and repeats dropped.
+
+    Past `limit` lines, the first and the last half of them: a log ends with
+    the error that stopped it.
+    """
     seen: set[str] = set()
     out: list[str] = []
     for raw in clean(text).split("\n"):
@@ -99,8 +103,8 @@ def paste_lines(text: str, limit: int = 400) -> list[str]:
             continue
         seen.add(line)
         out.append(line)
-        if len(out) >= limit:
-            break
+    if len(out) > limit:
+        out = out[: limit // 2] + out[-(limit - limit // 2):]
     return out
 
 

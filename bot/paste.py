@@ -32,15 +32,31 @@ def bounded(text: str) -> str:
 
 def segments(lines: list[str]) -> list[str]:
     """The lines worth scoring: no stack frames, the strongest error lines if many."""
-    body = [ln for ln in lines if not is_frame(ln)]
+    body = _distinct([ln for ln in lines if not is_frame(ln)])
     if any(is_error_line(ln) for ln in body):
         # "✓ Collecting page data" is progress, not the error the paste is about.
         body = [ln for ln in body if not is_informational(ln)]
     if len(body) <= MAX_SEGMENTS:
         return body
-    # Keep paste order: a real error after thirty deprecation warnings is kept.
-    ranked = sorted(range(len(body)), key=lambda i: -error_strength(body[i]))
+    # The strongest lines, in paste order: a real error after thirty deprecation
+    # warnings is kept. Among equals, those nearest the start (the first error
+    # is often the cause) and the end (where a log stops) come first.
+    last = len(body) - 1
+    ranked = sorted(range(len(body)),
+                    key=lambda i: (-error_strength(body[i]), min(i, last - i)))
     return [body[i] for i in sorted(ranked[:MAX_SEGMENTS])]
+
+
+def _distinct(lines: list[str]) -> list[str]:
+    """One line per message: thirty "request 17 failed" lines are one error."""
+    seen: set[str] = set()
+    out = []
+    for line in lines:
+        key = " ".join(weighted_tokens(mask(line)))
+        if key not in seen:
+            seen.add(key)
+            out.append(line)
+    return out
 
 
 def paste_segments(text: str) -> tuple[list[str], list[str]]:

@@ -12,6 +12,7 @@ Terminal output is left as written. Nothing here talks to Slack.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from .feedback import FIXED
@@ -274,7 +275,10 @@ def render_text(matches: list[Match], query: str | None = None) -> str:
 
 
 def _miss_text(matches: list[Match], query: str | None) -> str:
-    first_line = (query or "").strip().splitlines()[:1]
+    # The paste is echoed to a terminal: no escape sequences or control bytes.
+    text = re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07?", "", query or "")
+    text = "".join(c if c.isprintable() or c == "\n" else " " for c in text)
+    first_line = text.strip().splitlines()[:1]
     if first_line:
         lines = [f'No known issue matches "{short(first_line[0], MAX_QUOTE)}".']
     else:

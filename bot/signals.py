@@ -15,7 +15,8 @@ ERROR_WORDS = re.compile(
     r"error|exception|\bfail(?:s|ed|ing|ure|ures)?\b|fatal|denied|refused|timed? ?out|"
     r"timeout|unknown|invalid|"
     r"cannot|can't|unable|not found|unsupported|unauthori[sz]ed|forbidden|panic|"
-    r"warn|emerg|crash|abort|must be|forces|traceback|\bNG\d{3,5}\b|\bE[A-Z]{3,}\b|"
+    # Codes are upper-case as printed: "every" and "endpoint" are not EVERY.
+    r"warn|emerg|crash|abort|must be|forces|traceback|(?-i:\bNG\d{3,5}\b|\bE[A-Z]{3,}\b)|"
     r"\b[45]\d\d\b",
     re.I,
 )
@@ -30,21 +31,29 @@ TROUBLE_WORDS = re.compile(
     r"destroy\w*|replace\w*|recreat\w*|disappear\w*|wip\w*|"
     # What compilers and frameworks say instead of "error".
     r"collision|conflict\w*|circular|mismatch\w*|malformed|exceed\w*|duplicate\w*|"
-    r"detected|disallowed|not allowed)\b",
+    r"detected|disallowed|not allowed|disabled|out of date|outdated|non-?standard|"
+    r"unexpected|expected\b[^.]{0,60}\b(?:to|but|got|instead))\b",
     re.I,
 )
 
-_INFORMATIONAL = re.compile(r"^\W*(info|note|hint|debug|event|ready|wait|compiled)\b"
-                            # build steps that went well: "✓ Collecting page data"
-                            r"|^\s*[✓✔]", re.I)
+_INFORMATIONAL = re.compile(
+    r"^\W*(info|note|hint|debug|event|ready|wait|compiled)\b"
+    # build steps that went well: "✓ Collecting page data"
+    r"|^\s*[✓✔]"
+    # banners printed on every start, whatever happens next
+    r"|^\W*(?:Angular is running in \w+ mode|Creating an optimized production build|"
+    r"Next\.js \d+\.\d+)", re.I)
 
 # People talking about an incident rather than reporting one: it is over, it
 # was something else, or it is on the calendar.
 _TALK = re.compile(
-    r"\b(?:(?:is|was|now|been|got) resolved|unrelated|hotfix(?:ed)?|rolled back|"
-    r"post-?mortem|retro(?:spective)?|all clear|is back up|back to normal|reminder|fyi|"
-    r"lunch ?& ?learn|brown-?bag|mute|(?:incident|ticket) (?:is )?closed|"
-    r"closing (?:inc-?\d+|the (?:incident|ticket)))\b", re.I)
+    r"^\W*resolved\b|🎉|:tada:|"
+    r"\b(?:(?:is|was|now|been|got) resolved|unrelated|hotfix(?:ed)?|"
+    r"rolled back|post-?mortem|retro(?:spective)?|all clear|is back up|back to normal|"
+    r"reminder|fyi|psa|til|heads[- ]up|not urgent|ignore|lunch ?& ?learn|brown[- ]?bag|"
+    r"blog ?post|write-?up|next sprint|scheduled|should document|runbook|mute|"
+    r"(?:incident|ticket) (?:is )?closed|closing (?:inc-?\d+|the (?:incident|ticket)))\b",
+    re.I)
 # Talk is a few lines; a long log may say "rolled back" in passing.
 TALK_MAX_LINES = 3
 
@@ -91,4 +100,5 @@ def error_strength(line: str) -> int:
 
 def reports_problem(lines: list[str]) -> bool:
     """Whether any line says something is wrong, as a tool or as a person."""
-    return any(ERROR_WORDS.search(ln) or TROUBLE_WORDS.search(ln) for ln in lines)
+    return any(ERROR_WORDS.search(ln) or TROUBLE_WORDS.search(ln) or _WARNING.search(ln)
+               for ln in lines)

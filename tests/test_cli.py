@@ -125,6 +125,43 @@ def test_eval_names_the_bad_line_of_a_cases_file(tmp_path, db_env):
     assert f"{cases}:2: not valid JSON" in result.stderr
 
 
+def test_an_eval_case_without_expected_is_named(tmp_path, db_env):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"query": "Error: EACCES"}\n')
+
+    result = run_cli("eval", str(cases), env=db_env)
+
+    assert result.returncode == 2
+    assert f"{cases}:1:" in result.stderr
+
+
+def test_knowledge_with_no_markdown_is_an_error_not_a_miss(tmp_path, db_env):
+    empty = tmp_path / "kb"
+    empty.mkdir()
+
+    result = run_cli("lookup", "--knowledge", str(empty), "nginx", env=db_env)
+
+    assert result.returncode == 2
+    assert "no knowledge files" in result.stderr
+    assert str(empty) in result.stderr
+
+
+def test_lookup_limit_must_be_positive(db_env):
+    result = run_cli("lookup", "--limit", "0", "x", env=db_env)
+
+    assert result.returncode == 2
+    assert "--limit" in result.stderr
+
+
+def test_a_miss_does_not_echo_terminal_control_sequences(db_env):
+    result = run_cli("lookup", "-", input="\x1b]0;pwned\x07zzqx \x1b[31mred\x1b[0m",
+                     env=db_env)
+
+    assert "\x1b" not in result.stdout
+    assert "\x07" not in result.stdout
+    assert "zzqx" in result.stdout
+
+
 @pytest.mark.parametrize("env, args, variable", [
     ({"KNOWN_ISSUE_DOCS_URL": "docs.example.com"}, ["lookup", "x"], "KNOWN_ISSUE_DOCS_URL"),
     ({"KNOWN_ISSUE_KNOWLEDGE": "/nonexistent/kb"}, ["lookup", "x"], "KNOWN_ISSUE_KNOWLEDGE"),

@@ -251,3 +251,25 @@ def test_an_entry_moved_up_by_bm25_is_never_answered_unprompted(pages_kb, monkey
 
     assert best.entry.id == second
     assert best.confidence != "high"
+
+
+@pytest.mark.parametrize("talk", [
+    "resolved: widget ID generation collision on the shop page, thanks all",
+    "TIL: a provider loop between two services is reported as ZX0200",
+    "PSA: brown bag on Binding Changed After Check tomorrow at 2",
+    "I'm writing a blog post about the client bundle crashed during hydration",
+])
+def test_announcements_and_lessons_are_not_answered_unprompted(pages_kb, talk):
+    assert all(m.confidence != "high" for m in pages_kb.lookup(talk))
+
+
+@pytest.mark.parametrize("ask, entry_id", [
+    ("what is zx0100?", "ZX0100"),
+    (f"thanks, {DOCS}/asset-host-unlisted fixed it", "asset-host-unlisted"),
+])
+def test_a_code_or_link_named_in_passing_finds_the_entry_but_stays_quiet(
+        pages_kb, ask, entry_id):
+    best = pages_kb.lookup(ask)[0]
+
+    assert best.entry.id == entry_id
+    assert best.confidence != "high"

@@ -138,3 +138,40 @@ def test_adversarial_cases_never_get_a_confident_wrong_answer(team_kb):
     assert report["false_alarms"] == 0
     assert report["wrong_high"] == 0
     assert report["top1"] >= 0.8
+
+
+def test_second_testers_false_alarms_stay_silent(team_kb):
+    """qa2-cases: a second tester's false alarms on the team log (a healthy
+    access-log line that names the entry's path, talk about an incident that is
+    over, a bare setting or fix command) and two decorated exact errors."""
+    from bot.evaluate import evaluate, load_cases
+
+    report = evaluate(team_kb, load_cases(str(DATA / "qa2-cases.jsonl"))).summary()
+
+    assert report["false_alarms"] == 0
+    assert report["channel_recall"] == 1.0
+
+
+def test_the_error_at_the_end_of_a_long_log_is_found(team_kb):
+    healthy = "\n".join(
+        f"web  | 2026-04-01T10:{i // 60:02d}:{i % 60:02d}.123Z info  GET /api/v1/courses/{i} "
+        f"200 {i % 190 + 5}ms user={1000 + i}" for i in range(600))
+    error = ('nginx-1  | 2026/04/01 10:22:33 [emerg] 1#1: unknown directive "gzip_level" '
+             "in /etc/nginx/nginx.conf:34")
+
+    best = team_kb.lookup(healthy + "\n" + error)[0]
+
+    assert best.entry.id == "nginx-crash-loop-unknown-directive-gzip_level"
+    assert best.confidence == "high"
+
+
+def test_many_lines_of_one_error_do_not_hide_another(team_kb):
+    repeated = "\n".join(
+        f"backend-1  | 2026-04-01 10:00:{i:02d} ERROR: upstream request {i} failed: "
+        "connection reset by peer" for i in range(40))
+    error = ('nginx-1  | 2026/04/01 10:22:33 [emerg] 1#1: unknown directive "gzip_level" '
+             "in /etc/nginx/nginx.conf:34")
+
+    best = team_kb.lookup(repeated + "\n" + error)[0]
+
+    assert best.entry.id == "nginx-crash-loop-unknown-directive-gzip_level"

@@ -1,0 +1,46 @@
+"""Which lines of a paste are scored, and what counts as a report of a problem."""
+
+import pytest
+
+from bot.paste import paste_segments
+from bot.signals import is_talk, reports_problem
+
+
+def test_banners_and_steps_that_went_well_are_not_scored_beside_an_error():
+    lines, scored = paste_segments(
+        "Angular is running in development mode.\n"
+        "✓ Compiled successfully\n"
+        "ERROR HttpErrorResponse {status: 500, statusText: 'Internal Server Error'}")
+
+    assert scored == ["ERROR HttpErrorResponse {status: 500, statusText: 'Internal Server "
+                      "Error'}"]
+    assert len(lines) == 3
+
+
+def test_lines_that_differ_only_in_numbers_are_scored_once():
+    _, scored = paste_segments("\n".join(
+        f"ERROR: upstream request {i} failed after {i * 3}ms" for i in range(50)))
+
+    assert len(scored) == 1
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("the new endpoint is /api/v1/courses, every example works", False),
+    ("Error: EACCES: permission denied", True),
+    ("You are using a non-standard \"NODE_ENV\" value in your environment", True),
+    ("Expected async validator to return Promise or Observable.", True),
+    ("Component ID generation collision detected.", True),
+])
+def test_what_reports_a_problem(text, problem):
+    assert reports_problem([text]) is problem
+
+
+@pytest.mark.parametrize("text, talk", [
+    ("resolved: nginx crash loop, thanks all", True),
+    ("Heads up: ECS agent is auto-starting on the new AMI, not urgent", True),
+    ("deploy finished 🎉", True),
+    ("Error: the request could not be resolved", False),
+    ("nginx keeps crashing after the deploy", False),
+])
+def test_what_is_talk_about_an_incident(text, talk):
+    assert is_talk([text]) is talk
