@@ -84,7 +84,7 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
         if has_error and is_informational(line):
             continue
         for match in _CODE.finditer(line):
-            yield match.group(1), line, _as_printed(line, match.end())
+            yield match.group(1), line, _as_printed(line, match.start(), match.end())
         for code in _TYPED_CODE.findall(line):
             yield code, line, False
         if failed and _warns(lines, i):
@@ -101,14 +101,17 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
                 yield last, line, reported
 
 
-def _as_printed(line: str, end: int) -> bool:
-    """The code stands as a tool prints it ("NG0100: ...", "[NG0100]", "code EACCES").
+def _as_printed(line: str, start: int, end: int) -> bool:
+    """The code stands as a tool prints it: "NG0100: ...", "[NG0100]", "code EACCES",
+    "Error: NG0201 (...)", or first on its line.
 
     People name codes in sentences too ("a circular dependency (NG0200) shipped
     in 4.12.0, hotfixed since"): that is talk about an error, not the error.
     """
-    rest = line[end:end + 1]
-    return rest in ("", ":", "]", "'", '"', ",")
+    if line[end:end + 1] in ("", ":", "]", "'", '"', ","):
+        return True
+    before = line[:start].rstrip().lower()
+    return not before or before.endswith(("error:", "error", "exception:", "["))
 
 
 def _warns(lines: list[str], i: int) -> bool:

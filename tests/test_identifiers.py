@@ -197,8 +197,13 @@ def test_a_description_that_names_the_title_is_answered(pages_kb, monkeypatch):
     assert best.confidence == "high"
 
 
-def test_a_code_as_the_tool_prints_it_names_its_entry(pages_kb):
-    best = pages_kb.lookup("ERROR Error: ZX0300: no provider for token 'Config'")[0]
+@pytest.mark.parametrize("paste", [
+    "ERROR Error: ZX0300: no provider for token 'Config'",
+    "ERROR RuntimeError: ZX0300 (no provider for token Config)",
+    "ZX0300",
+])
+def test_a_code_as_the_tool_prints_it_names_its_entry(pages_kb, paste):
+    best = pages_kb.lookup(paste)[0]
 
     assert best.entry.id == "ZX0300"
     assert best.confidence == "high"
