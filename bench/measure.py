@@ -161,7 +161,8 @@ def false_alarms_for(outcomes: list[Outcome], right_needed: int) -> int | None:
     None when no cutoff gets there: the method cannot reach that recall at all.
     """
     if right_needed == 0:
-        return 0
+        # Nothing to match (a set of negatives only): a baseline has no cutoff.
+        return 0 if any(o.positive for o in outcomes) else None
     fewest = None
     for cut in sorted({o.top_score for o in outcomes if o.top_score is not None}):
         right, wrong = answered_at(outcomes, cut)
@@ -208,5 +209,6 @@ def summarize(outcomes: list[Outcome], own_bands: bool,
     }
 
 
-def _share(n: float, d: int) -> float:
-    return round(n / d, 4) if d else 0.0
+def _share(n: float, d: int) -> float | None:
+    """n / d; None (shown as n/a) for a set with no positive cases."""
+    return round(n / d, 4) if d else None

@@ -89,7 +89,7 @@ def is_frame(line: str) -> bool:
     return bool(_FRAME.match(line))
 
 
-def paste_lines(text: str, limit: int = 400) -> list[str]:
+def paste_lines(text: str, limit: int = 2000) -> list[str]:
     """The paste's meaningful lines: decoration stripped, blanks and repeats dropped.
 
     Past `limit` lines, the first and the last half of them: a log ends with
