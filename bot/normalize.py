@@ -52,6 +52,8 @@ _PREFIXES = [
     re.compile(r"^\s*\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\s+"),  # nginx error log
     re.compile(r"^\s*(?:[⨯✖✗×❯›>$#]|\s)+(?=\S)"),
 ]
+# All of them at once: a log line carries one or two, and this runs on every line.
+_ANY_PREFIX = re.compile("|".join(f"(?:{p.pattern})" for p in _PREFIXES))
 
 _FRAME = re.compile(
     r"""^\s*(?:
@@ -79,8 +81,7 @@ def strip_decoration(line: str) -> str:
     previous = None
     while previous != line:
         previous = line
-        for pattern in _PREFIXES:
-            line = pattern.sub("", line, count=1)
+        line = _ANY_PREFIX.sub("", line, count=1)
     return line.strip()
 
 
