@@ -160,13 +160,13 @@ def render_blocks(matches: list[Match], limit: int = MAX_SECTION_TEXT) -> list[d
         _section(f"*{_verdict(best)}:* {_title_link(best)}"),
         _context([escape(_facts(best))]),
     ]
+    parts = []
     if best.entry.root_cause:
-        blocks.append(
-            _section(clipped("Root cause", best.entry.root_cause, more, limit))
-        )
+        parts.append(_section(clipped("Root cause", best.entry.root_cause, more, limit)))
     fix = _fix(best)
     if fix:
-        blocks.append(_section(clipped(escape(_fix_heading(best)), fix, more, limit)))
+        parts.append(_section(clipped(escape(_fix_heading(best)), fix, more, limit)))
+    blocks += _in_order(best, parts)
 
     if answers[1:]:
         blocks.append(_context([_links("Also possibly: ", answers[1 : 1 + MAX_LINKS])]))
@@ -262,11 +262,14 @@ def render_text(matches: list[Match], query: str | None = None) -> str:
     lines = [f"{_verdict(best)}: {best.entry.title}", best.url, _facts(best)]
     if _why(best):
         lines.append(_why(best))
+    parts = []
     if best.entry.root_cause:
-        lines += ["", "Root cause:", best.entry.root_cause.strip()]
+        parts.append(["", "Root cause:", best.entry.root_cause.strip()])
     fix = _fix(best)
     if fix:
-        lines += ["", f"{_fix_heading(best)}:", fix.strip()]
+        parts.append(["", f"{_fix_heading(best)}:", fix.strip()])
+    for part in _in_order(best, parts):
+        lines += part
 
     if answers[1:]:
         lines += ["", "Also possibly:"]
@@ -317,6 +320,16 @@ def _why(match: Match) -> str:
     if not line or line == match.entry.title:
         return ""
     return f'Matched: "{short(line, MAX_QUOTE)}"'
+
+
+def _in_order(match: Match, parts: list) -> list:
+    """[root cause, fix] as given, or the fix first when it is a line quoted from
+    its own section: it answers the paste itself ("Additional fixes applied:
+    ... EACCES ..."), while the entry's root cause may be about more than it."""
+    if len(parts) == 2 and match.snippet_from and match.snippet == _fix(match) \
+            and match.snippet != match.entry.fix:
+        return parts[::-1]
+    return parts
 
 
 def _fix_heading(match: Match) -> str:

@@ -478,3 +478,24 @@ def test_a_quoted_line_is_headed_by_its_own_section_and_the_heading_is_escaped()
     assert "*Additional fixes &lt;!channel&gt; applied*" in all_text(blocks)
     assert "<!channel>" not in all_text(blocks) + plain
     assert "Additional fixes" in render.render_text([match])
+
+
+def test_a_fix_quoted_from_its_own_section_comes_before_the_root_cause():
+    match = make_match(snippet="Fixed the cache folder permissions (`EACCES`)",
+                       fix="Replace LoadingLink with Link.")
+    match.snippet_from = "Additional fixes applied"
+
+    text = render.render_text([match])
+    blocks = sections(render.render_blocks([match]))
+
+    assert text.index("Additional fixes applied:") < text.index("Root cause:")
+    assert "Additional fixes applied" in blocks[1]
+    assert "Root cause" in blocks[2]
+
+
+def test_the_entrys_own_fix_comes_after_its_root_cause():
+    match = make_match(fix="Restart PgBouncer.", snippet="Restart PgBouncer.")
+
+    text = render.render_text([match])
+
+    assert text.index("Root cause:") < text.index("Fix:")
