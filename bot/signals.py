@@ -50,8 +50,8 @@ _TALK = re.compile(
     r"^\W*resolved\b|🎉|:tada:|"
     r"\b(?:(?:is|was|now|been|got) resolved|unrelated|hotfix(?:ed)?|"
     r"rolled back|post-?mortem|retro(?:spective)?|all clear|is back up|back to normal|"
-    r"reminder|fyi|psa|til|heads[- ]up|not urgent|ignore|lunch ?& ?learn|brown[- ]?bag|"
-    r"blog ?post|write-?up|next sprint|scheduled|should document|runbook|mute|"
+    r"reminder|psa|til|not urgent|ignore|lunch ?& ?learn|brown[- ]?bag|"
+    r"blog ?post|write-?up|next sprint|should document|mute|"
     r"(?:incident|ticket) (?:is )?closed|closing (?:inc-?\d+|the (?:incident|ticket)))\b",
     re.I)
 # Talk is a few lines; a long log may say "rolled back" in passing.

@@ -175,3 +175,12 @@ def test_many_lines_of_one_error_do_not_hide_another(team_kb):
     best = team_kb.lookup(repeated + "\n" + error)[0]
 
     assert best.entry.id == "nginx-crash-loop-unknown-directive-gzip_level"
+
+
+@pytest.mark.parametrize("opening", ["FYI seeing this in prod:", "heads up, staging says"])
+def test_a_report_that_opens_like_talk_is_still_answered(team_kb, opening):
+    best = team_kb.lookup(f"{opening} Error: EACCES: permission denied, mkdir "
+                          "'/app/.next/cache'")[0]
+
+    assert best.confidence == "high"
+    assert best.entry.id == "admin-pages-slow-to-load-despite-fast-backend-responses"
