@@ -27,8 +27,8 @@ from .identifiers import (code_families, entry_codes, exception_names, foreign_c
 from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import mask, weighted_tokens
-from .paste import distinct_words, line_tokens, message_words, paste_segments, whole_words
-from .signals import error_strength, is_talk, is_warning, reports_problem
+from .paste import line_tokens, message_words, paste_segments, whole_words
+from .signals import error_strength, is_talk, is_warning, reports_problem, sounds_printed
 from .snippet import snippet_for
 from .templates import find_templates, make_template
 
@@ -40,6 +40,8 @@ ENTRIES_PER_LINE = 30
 ALIGN_CANDIDATES = 64
 # Candidates whose order BM25 over whole entries may change.
 RERANK = 10
+# Candidates BM25 compares the first entry with before it may corroborate it.
+AGREE_POOL = 30
 # Best stored lines per paste line among which each entry's best is taken.
 TOP_LINES = 2000
 
@@ -53,6 +55,8 @@ class _Paste:
     foreign_code: bool
     lines: list[str]
     talk: bool  # about an incident, not a report of one
+    # BM25 over whole entries puts the first entry well ahead as well.
+    corroborated: bool = False
 
 
 @dataclass
@@ -151,13 +155,15 @@ class Matcher:
 
         ranked = self._with_paste_words(hits, paste_weights)
         ranked = [(e, h) for e, h in ranked if h.score >= thresholds.FLOOR]
-        ranked = self._reordered(ranked, whole_words(segments))
+        words = whole_words(segments)
+        ranked = self._reordered(ranked, words)
         paste = _Paste(
-            words=distinct_words(segments),
+            words=len(words),
             problem=reports_problem(lines),
             foreign_code=bool(foreign_codes(lines, self._codes, self._families)),
             lines=lines,
             talk=is_talk(lines),
+            corroborated=self._corroborated(ranked, words, lines),
         )
         return self._matches(ranked, paste, limit)
 
@@ -325,6 +331,37 @@ class Matcher:
         close.sort(key=lambda eh: -(eh[1].score + mix * bm25[eh[0]] / best))
         return close + ranked[len(close):]
 
+    def _corroborated(self, ranked: list[tuple[str, _Hit]], words: set[str],
+                      lines: list[str]) -> bool:
+        """Two independent readings agree: the first entry leads by lines and by BM25.
+
+        Reference pages state a message in their own words, so a real paste of
+        it scores below HIGH line by line. When the best line leads clearly and
+        BM25 over whole entries, which never sees our line scores, puts the same
+        entry well ahead of the other candidates, the paste is that entry's.
+        Only for a paste a tool printed: people's talk shares topics, not errors.
+        """
+        if not ranked or not any(sounds_printed(ln) for ln in lines):
+            return False
+        first = ranked[0][1]
+        runner = ranked[1][1].score if len(ranked) > 1 else 0.0
+        if first.stored is None or first.score < thresholds.AGREE_MIN \
+                or first.score - runner < thresholds.AGREE_LEAD:
+            return False
+        # The entry must know the error itself, not only where it happened:
+        # "nginx: [emerg] bind() ... failed (98: Address already in use)" is
+        # not the entry about another nginx [emerg].
+        if not sounds_printed(first.query_line) or min(
+                self._known_share(ranked[0][0], first.query_line),
+                self._known_share(ranked[0][0], first.query_line, message_only=True),
+        ) < thresholds.AGREE_KNOWN:
+            return False
+        pool = [e for e, _ in ranked[:AGREE_POOL]]
+        bm25 = self.index.bm25(pool, words)
+        ours = bm25.pop(pool[0])
+        rival = max(bm25.values(), default=0.0)
+        return ours > 0 and ours >= rival * thresholds.AGREE_BM25_RATIO
+
     # -- answers --------------------------------------------------------------------
 
     def _confidence(self, ranked: list[tuple[str, _Hit]], i: int, paste: _Paste) -> str:
@@ -337,6 +374,8 @@ class Matcher:
         if self._names_title(hit):
             score = max(score, thresholds.HIGH)
         result = band(score, runner.score if runner else None, siblings)
+        if i == 0 and paste.corroborated:
+            result = CONFIDENCE_HIGH
         if result == CONFIDENCE_HIGH and (i > 0 or paste.talk or not hit.decisive):
             return CONFIDENCE_LOW
         if result != CONFIDENCE_HIGH or hit.stored is None:
@@ -378,14 +417,21 @@ class Matcher:
             return False
         # The most specific failing line: "Type error: Property 'x' does not
         # exist", not the "Failed to compile." banner above it.
-        weights = {i: self._query_weights(lines[i]) for i in failures}
-        worst = max(failures, key=lambda i: sum(weights[i].values()))
+        worst = max(failures, key=lambda i: sum(self._query_weights(lines[i]).values()))
         if worst > 0 and lines[worst - 1] == warning:
             return False
-        total = sum(weights[worst].values())
-        vocabulary = self.index.entry_words[entry_id]
-        known = sum(w for t, w in weights[worst].items() if t in vocabulary)
-        return bool(total) and known / total < thresholds.FAILURE_KNOWN
+        return self._known_share(entry_id, lines[worst]) < thresholds.FAILURE_KNOWN
+
+    def _known_share(self, entry_id: str, line: str, message_only: bool = False) -> float:
+        """How much of a paste line's weight (or its message clause's) is in words the entry uses."""
+        weights = self._query_weights(line)
+        message = message_words(line) if message_only else set()
+        if message:
+            weights = {w: v for w, v in weights.items() if w in message} or weights
+        total = sum(weights.values())
+        vocabulary = self.index.entry_words.get(entry_id, frozenset())
+        known = sum(w for t, w in weights.items() if t in vocabulary)
+        return known / total if total else 0.0
 
     def _siblings(self, first: str, hit: _Hit, second: str, runner: _Hit) -> bool:
         """Two entries the knowledge files for one problem: the reply shows both.

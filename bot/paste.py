@@ -100,7 +100,3 @@ def line_tokens(line: str) -> dict[str, float]:
 def whole_words(lines: list[str]) -> set[str]:
     """The different whole words the lines use (parts of names not counted)."""
     return {w for line in lines for w, f in weighted_tokens(mask(line)).items() if f == 1.0}
-
-
-def distinct_words(lines: list[str]) -> int:
-    return len(whole_words(lines))

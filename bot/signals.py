@@ -21,6 +21,15 @@ ERROR_WORDS = re.compile(
     re.I,
 )
 
+# What compilers and frameworks print instead of "error".
+_TOOL_TROUBLE = (
+    r"collision|conflict\w*|circular|mismatch\w*|malformed|exceed\w*|duplicate\w*|"
+    r"detected|disallowed|not allowed|disabled|out of date|outdated|non-?standard|"
+    r"unexpected|expected\b[^.]{0,60}\b(?:to|but|got|instead)")
+_TOOL_PHRASES = re.compile(
+    r"\b(?:" + _TOOL_TROUBLE + r"|could not|couldn't|is required|no suitable|"
+    r"(?:not|in)compatible|should be|is missing)\b", re.I)
+
 # Words people use when describing a fault in their own words.
 TROUBLE_WORDS = re.compile(
     r"\b(?:slow|stuck|hang|hangs|hanging|hung|down|broken|break|breaks|lost|lose|"
@@ -30,9 +39,7 @@ TROUBLE_WORDS = re.compile(
     r"instead of|why|again|still|forever|seconds|minutes|overlay|blank|"
     r"destroy\w*|replace\w*|recreat\w*|disappear\w*|wip\w*|"
     # What compilers and frameworks say instead of "error".
-    r"collision|conflict\w*|circular|mismatch\w*|malformed|exceed\w*|duplicate\w*|"
-    r"detected|disallowed|not allowed|disabled|out of date|outdated|non-?standard|"
-    r"unexpected|expected\b[^.]{0,60}\b(?:to|but|got|instead))\b",
+    + _TOOL_TROUBLE + r")\b",
     re.I,
 )
 
@@ -96,6 +103,11 @@ def error_strength(line: str) -> int:
     if _STRONG_ERROR.search(line) and not _WARNING.search(line):
         return 2
     return 1 if ERROR_WORDS.search(line) else 0
+
+
+def sounds_printed(line: str) -> bool:
+    """A line worded the way a tool reports trouble, not the way people talk about it."""
+    return error_strength(line) > 0 or bool(_TOOL_PHRASES.search(line))
 
 
 def reports_problem(lines: list[str]) -> bool:

@@ -1,0 +1,90 @@
+"""A reference page states its message in its own words: two readings must agree.
+
+A real paste of such a message scores below HIGH line by line. It is answered
+unprompted when its best line leads clearly and BM25 over whole pages puts the
+same page well ahead too, but only when the page knows the message itself, not
+just the tool or the place that printed it.
+"""
+
+import pytest
+
+from bot import thresholds
+from bot.config import Settings
+from bot.knowledge_base import open_knowledge
+from test_identifiers import PAGES
+
+MORE = {
+    "large-route-data.md": """# Large Route Data
+
+#### Why This Error Occurred
+
+One of your routes ships a large amount of route data (over 200kB). That much
+data must be parsed in the browser before the route responds, which hurts
+performance.
+
+#### Possible Ways to Fix It
+
+Reduce the amount of data your loaders return. The threshold can be raised with
+`routeDataLimit` when the cost is understood.
+""",
+    "builder-unknown-option.md": """# Unknown Builder Option
+
+#### Why This Error Occurred
+
+The builder daemon stops at start-up and logs
+`builder: [fatal] unknown option "minify_level" in /etc/builder/daemon.conf:12`
+when the daemon configuration sets an option this version does not know.
+
+#### Possible Ways to Fix It
+
+Remove the option or upgrade the builder.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def reference_kb(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reference")
+    folder = root / "errors"
+    folder.mkdir()
+    for name, text in {**PAGES, **MORE}.items():
+        (folder / name).write_text(text)
+    return open_knowledge(Settings(knowledge=[str(folder)],
+                                   db_path=str(root / "knowledge.db")))
+
+
+@pytest.fixture
+def high_out_of_reach(monkeypatch):
+    # On a dozen pages every word is rare and scores run high; on a real
+    # reference the same paste scores far lower. HIGH out of reach stands in,
+    # so only agreement can make an answer confident.
+    monkeypatch.setattr(thresholds, "HIGH", 0.99)
+    monkeypatch.setattr(thresholds, "TITLE_COVER", 1.1)
+
+
+def test_a_message_the_page_restates_is_answered_when_both_readings_agree(
+        reference_kb, high_out_of_reach):
+    best = reference_kb.lookup(
+        'Warning: data for route "/store" is 308 kB which exceeds the threshold of '
+        "200 kB, this amount of data can reduce performance.")[0]
+
+    assert best.entry.id == "large-route-data"
+    assert best.confidence == "high"
+
+
+def test_the_same_words_as_talk_are_not_answered(reference_kb, high_out_of_reach):
+    best = reference_kb.lookup(
+        "the store route is slow, it ships a lot of data: we should reduce the "
+        "amount at some point for performance")[0]
+
+    assert best.confidence != "high"
+
+
+def test_a_page_that_knows_only_the_tool_is_not_answered(reference_kb,
+                                                        high_out_of_reach):
+    matches = reference_kb.lookup(
+        "builder: [fatal] the builder daemon stops at start-up: bind() to 0.0.0.0:80 failed "
+        "(98: Address already in use)")
+
+    assert matches[0].entry.id == "builder-unknown-option"
+    assert matches[0].confidence != "high"
