@@ -113,4 +113,4 @@ def sounds_printed(line: str) -> bool:
 def reports_problem(lines: list[str]) -> bool:
     """Whether any line says something is wrong, as a tool or as a person."""
     return any(ERROR_WORDS.search(ln) or TROUBLE_WORDS.search(ln) or _WARNING.search(ln)
-               for ln in lines)
+               or _TOOL_PHRASES.search(ln) for ln in lines)

@@ -10,7 +10,7 @@ chosen on seven labelled sets, re-run with `known-issue eval` after any change:
     tests/data/qa-cases.jsonl (knowledge/)       41  0.89      0.74          0     0
     tests/data/qa2-cases.jsonl (knowledge/)      13  1.00      1.00          0     0
     ../shared/eval/realworld-dev.jsonl           60  0.94      0.82          0     0
-    bench/cases/corpus-proxy.jsonl              146  0.89      0.73          0     0
+    bench/cases/corpus-proxy.jsonl              146  0.89      0.74          0     0
     bench/cases/corpus-negatives.jsonl           88     -         -          9     -
       (the last three on ../shared/corpus/nextjs-errors and angular-errors)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.paste import paste_segments
-from bot.signals import is_talk, reports_problem
+from bot.signals import is_talk, reports_problem, sounds_printed
 
 
 def test_banners_and_steps_that_went_well_are_not_scored_beside_an_error():
@@ -30,6 +30,8 @@ def test_lines_that_differ_only_in_numbers_are_scored_once():
     ("You are using a non-standard \"NODE_ENV\" value in your environment", True),
     ("Expected async validator to return Promise or Observable.", True),
     ("Component ID generation collision detected.", True),
+    ('Input "userId" is required but no value is available yet.', True),
+    ("No suitable injection token for parameter 'config' of class 'FlagsService'.", True),
 ])
 def test_what_reports_a_problem(text, problem):
     assert reports_problem([text]) is problem
@@ -44,3 +46,14 @@ def test_what_reports_a_problem(text, problem):
 ])
 def test_what_is_talk_about_an_incident(text, talk):
     assert is_talk([text]) is talk
+
+
+@pytest.mark.parametrize("text, printed", [
+    ("Error: EACCES: permission denied", True),
+    ("The pipe 'date' could not be found in the 'OrderRowComponent' component.", True),
+    ("URL is malformed \"/auth/signin\". Please use only absolute URLs", True),
+    ("build is green again after clearing the CI cache, not sure what happened", False),
+    ("the checkout page is slow since the deploy, still digging", False),
+])
+def test_what_sounds_printed_by_a_tool(text, printed):
+    assert sounds_printed(text) is printed
