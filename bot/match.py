@@ -312,7 +312,9 @@ class Matcher:
 
     def _reordered(self, ranked: list[tuple[str, _Hit]],
                    words: set[str]) -> list[tuple[str, _Hit]]:
-        """Near ties in the order of their score plus a share of their BM25.
+        """Near ties in the order of their score plus shares of their BM25 and of
+        their title that the paste says ("Export of name 'ngForm' not found!" is
+        the page titled Export Not Found, not its compile-time twin).
 
         Scores stay as they are, so an entry moved up past a better-scoring one
         is within MARGIN of the next and cannot be more than a low-confidence
@@ -321,15 +323,23 @@ class Matcher:
         # Only near ties move: an entry with a clear lead keeps its place.
         close = [eh for eh in ranked[:RERANK]
                  if eh[1].score > ranked[0][1].score - thresholds.MARGIN]
-        if len(close) < 2 or thresholds.BM25_WEIGHT <= 0:
+        if len(close) < 2:
             return ranked
         bm25 = self.index.bm25([e for e, _ in close], words)
-        best = max(bm25.values())
-        if best <= 0:
-            return ranked
+        best = max(bm25.values()) or 1.0
         mix = thresholds.BM25_WEIGHT
-        close.sort(key=lambda eh: -(eh[1].score + mix * bm25[eh[0]] / best))
+        titled = {e: self._title_said(e, words) for e, _ in close}
+        close.sort(key=lambda eh: -(eh[1].score + mix * bm25[eh[0]] / best
+                                    + thresholds.TITLE_TIE * titled[eh[0]]))
         return close + ranked[len(close):]
+
+    def _title_said(self, entry_id: str, words: set[str]) -> float:
+        """Share of the entry's title (by weight) that the paste's whole words say."""
+        idf = self.index.idf
+        title = {w: idf.get(w, 0.0) for w, f in
+                 weighted_tokens(mask(self.entries[entry_id].title)).items() if f == 1.0}
+        total = sum(title.values())
+        return sum(v for w, v in title.items() if w in words) / total if total else 0.0
 
     def _corroborated(self, ranked: list[tuple[str, _Hit]], words: set[str],
                       lines: list[str]) -> bool:

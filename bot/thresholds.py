@@ -7,10 +7,10 @@ chosen on seven labelled sets, re-run with `known-issue eval` after any change:
                                                                           alarms high
     ../shared/eval/seed-dev.jsonl (knowledge/)   20  1.00      1.00          0     0
     tests/data/team-cases.jsonl (knowledge/)     28  1.00      1.00          0     0
-    tests/data/qa-cases.jsonl (knowledge/)       41  0.89      0.74          0     0
+    tests/data/qa-cases.jsonl (knowledge/)       41  1.00      0.74          0     0
     tests/data/qa2-cases.jsonl (knowledge/)      13  1.00      1.00          0     0
-    ../shared/eval/realworld-dev.jsonl           60  0.94      0.82          0     0
-    bench/cases/corpus-proxy.jsonl              146  0.89      0.74          0     0
+    ../shared/eval/realworld-dev.jsonl           60  0.98      0.82          0     0
+    bench/cases/corpus-proxy.jsonl              146  0.93      0.74          0     0
     bench/cases/corpus-negatives.jsonl           88     -         -          9     -
       (the last three on ../shared/corpus/nextjs-errors and angular-errors)
 
@@ -39,6 +39,11 @@ BM25_B = 0.75
 # take top1 from 0.90 to 0.94 on the real-world dev set and from 0.84 to 0.89
 # on qa; on the proxy set it costs one case (0.90 to 0.89) at any weight.
 BM25_WEIGHT = 0.3
+# How much the share of an entry's title that the paste says adds when
+# ordering the same near ties. 0.15-0.3 take top1 from 0.94 to 0.98 on the
+# real-world dev set, from 0.89 to 0.93 on the proxy set and from 0.89 to 1.00
+# on qa, with no change in any set's channel recall or false alarms.
+TITLE_TIE = 0.2
 
 # Below this an entry is not listed at all.
 FLOOR = 0.12

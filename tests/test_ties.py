@@ -1,0 +1,51 @@
+"""Near ties between pages that say the same thing: the page the paste names wins.
+
+A reference often has twin pages (a compile-time error and its runtime
+equivalent) that share whole paragraphs. The paste's own words then score both
+alike; the page whose title the paste says is the one it is about.
+"""
+
+import pytest
+
+from bot import thresholds
+from bot.config import Settings
+from bot.knowledge_base import open_knowledge
+from test_identifiers import PAGES
+
+SHARED = """## Debugging the error
+
+Use the export name to trace the templates that use it. For example, if the
+export not found is `ngForm`, import `FormsModule` into the module that declares
+the component.
+"""
+
+TWINS = {
+    "ZX0301.md": "# Export Not Found\n\nThe renderer cannot find a directive with "
+                 "that export name while it creates the view.\n\n" + SHARED,
+    "ZX8003.md": "# Missing Reference Target\n\nThe compiler cannot find a directive "
+                 "with that export name while it checks the template.\n\n" + SHARED
+                 + "\nCheck the name of each `ngForm` export the template refers to.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def twins_kb(tmp_path_factory):
+    root = tmp_path_factory.mktemp("twins")
+    folder = root / "errors"
+    folder.mkdir()
+    for name, text in {**PAGES, **TWINS}.items():
+        (folder / name).write_text(text)
+    return open_knowledge(Settings(knowledge=[str(folder)],
+                                   db_path=str(root / "knowledge.db")))
+
+
+def test_the_twin_whose_title_the_paste_says_comes_first(twins_kb, monkeypatch):
+    # Without BM25's opinion, so that only the title breaks the tie: the other
+    # twin mentions `ngForm` and "name" once more and scores a little higher.
+    monkeypatch.setattr(thresholds, "BM25_WEIGHT", 0.0)
+
+    matches = twins_kb.lookup("Error: Export of name 'ngForm' not found!")
+
+    assert [m.entry.id for m in matches[:2]] == ["ZX0301", "ZX8003"]
+    assert matches[0].score < matches[1].score
+    assert matches[0].confidence != "high"  # a tie is never a confident answer
