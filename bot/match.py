@@ -156,7 +156,7 @@ class Matcher:
         ranked = self._with_paste_words(hits, paste_weights)
         ranked = [(e, h) for e, h in ranked if h.score >= thresholds.FLOOR]
         words = whole_words(segments)
-        ranked = self._reordered(ranked, words)
+        ranked = self._reordered(ranked, words, segments)
         paste = _Paste(
             words=len(words),
             problem=reports_problem(lines),
@@ -310,11 +310,13 @@ class Matcher:
                 hit.score = max(hit.score, blended) if hit.named else blended
         return sorted(hits.items(), key=lambda kv: -kv[1].score)
 
-    def _reordered(self, ranked: list[tuple[str, _Hit]],
-                   words: set[str]) -> list[tuple[str, _Hit]]:
+    def _reordered(self, ranked: list[tuple[str, _Hit]], words: set[str],
+                   segments: list[str]) -> list[tuple[str, _Hit]]:
         """Near ties in the order of their score plus shares of their BM25 and of
         their title that the paste says ("Export of name 'ngForm' not found!" is
-        the page titled Export Not Found, not its compile-time twin).
+        the page titled Export Not Found, not its compile-time twin), and the
+        one matched on the earliest line first: a log prints the cause before
+        its consequences.
 
         Scores stay as they are, so an entry moved up past a better-scoring one
         is within MARGIN of the next and cannot be more than a low-confidence
@@ -329,8 +331,12 @@ class Matcher:
         best = max(bm25.values()) or 1.0
         mix = thresholds.BM25_WEIGHT
         titled = {e: self._title_said(e, words) for e, _ in close}
+        where = {e: segments.index(h.query_line) if h.query_line in segments else len(segments)
+                 for e, h in close}
+        first = min(where.values())
         close.sort(key=lambda eh: -(eh[1].score + mix * bm25[eh[0]] / best
-                                    + thresholds.TITLE_TIE * titled[eh[0]]))
+                                    + thresholds.TITLE_TIE * titled[eh[0]]
+                                    + thresholds.ORDER_TIE * (where[eh[0]] == first)))
         return close + ranked[len(close):]
 
     def _title_said(self, entry_id: str, words: set[str]) -> float:

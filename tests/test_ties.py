@@ -49,3 +49,53 @@ def test_the_twin_whose_title_the_paste_says_comes_first(twins_kb, monkeypatch):
     assert [m.entry.id for m in matches[:2]] == ["ZX0301", "ZX8003"]
     assert matches[0].score < matches[1].score
     assert matches[0].confidence != "high"  # a tie is never a confident answer
+
+
+CAUSE_AND_CONSEQUENCE = {
+    "route-bailout.md": """# Route Bailed Out of Prerendering
+
+#### Why This Error Occurred
+
+A route read request data during the build, so it could not be prerendered
+and the build stopped at that route.
+
+#### Possible Ways to Fix It
+
+Move the read into a client component or mark the route as dynamic.
+""",
+    "prerender-failed.md": """# Prerender Failed
+
+#### Why This Error Occurred
+
+The build stopped because a route could not be prerendered: an error was thrown
+while rendering it.
+
+#### Possible Ways to Fix It
+
+Look at the first error in the build log above this one.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def build_kb(tmp_path_factory):
+    root = tmp_path_factory.mktemp("build")
+    folder = root / "errors"
+    folder.mkdir()
+    for name, text in {**PAGES, **CAUSE_AND_CONSEQUENCE}.items():
+        (folder / name).write_text(text)
+    return open_knowledge(Settings(knowledge=[str(folder)],
+                                   db_path=str(root / "knowledge.db")))
+
+
+def test_the_cause_printed_first_wins_a_tie_with_its_consequence(build_kb, monkeypatch):
+    monkeypatch.setattr(thresholds, "BM25_WEIGHT", 0.0)
+    monkeypatch.setattr(thresholds, "TITLE_TIE", 0.0)
+
+    matches = build_kb.lookup(
+        'route "/orders" read request data during the build\n'
+        "Error: the build stopped because route \"/orders\" could not be prerendered: "
+        "an error was thrown while rendering it")
+
+    assert [m.entry.id for m in matches[:2]] == ["route-bailout", "prerender-failed"]
+    assert matches[0].score < matches[1].score
