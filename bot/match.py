@@ -57,6 +57,8 @@ class _Paste:
     talk: bool  # about an incident, not a report of one
     # BM25 over whole entries puts the first entry well ahead as well.
     corroborated: bool = False
+    # The paste says the first entry's whole title and not the runner-up's.
+    titled: bool = False
 
 
 @dataclass
@@ -164,6 +166,7 @@ class Matcher:
             lines=lines,
             talk=is_talk(lines),
             corroborated=self._corroborated(ranked, words, lines),
+            titled=self._titled(ranked, words, lines),
         )
         return self._matches(ranked, paste, limit)
 
@@ -339,6 +342,25 @@ class Matcher:
                                     + thresholds.ORDER_TIE * (where[eh[0]] == first)))
         return close + ranked[len(close):]
 
+    def _titled(self, ranked: list[tuple[str, _Hit]], words: set[str],
+                lines: list[str]) -> bool:
+        """A tool's message says the first entry's title and not the runner-up's.
+
+        Twin pages share paragraphs and score alike; the title that the
+        message says is what tells them apart (see _reordered), so the first
+        may answer without a lead in score.
+        """
+        if not ranked or ranked[0][1].score < thresholds.TITLE_MIN:
+            return False
+        # Said by the line that matched, as a tool says it: "is the export not
+        # found thing resolved?" names the title too, as a question.
+        line = ranked[0][1].query_line
+        if not sounds_printed(line) or line.rstrip().endswith("?") \
+                or self._title_said(ranked[0][0], whole_words([line])) < thresholds.TITLE_SAID:
+            return False
+        return len(ranked) < 2 or \
+            self._title_said(ranked[1][0], words) <= thresholds.TITLE_SAID_RIVAL
+
     def _title_said(self, entry_id: str, words: set[str]) -> float:
         """Share of the entry's title (by weight) that the paste's whole words say."""
         idf = self.index.idf
@@ -390,7 +412,7 @@ class Matcher:
         if self._names_title(hit):
             score = max(score, thresholds.HIGH)
         result = band(score, runner.score if runner else None, siblings)
-        if i == 0 and paste.corroborated:
+        if i == 0 and (paste.corroborated or paste.titled):
             result = CONFIDENCE_HIGH
         if result == CONFIDENCE_HIGH and (i > 0 or paste.talk or not hit.decisive):
             return CONFIDENCE_LOW

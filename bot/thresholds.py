@@ -9,8 +9,8 @@ chosen on seven labelled sets, re-run with `known-issue eval` after any change:
     tests/data/team-cases.jsonl (knowledge/)     28  1.00      1.00          0     0
     tests/data/qa-cases.jsonl (knowledge/)       41  1.00      0.74          0     0
     tests/data/qa2-cases.jsonl (knowledge/)      13  1.00      1.00          0     0
-    ../shared/eval/realworld-dev.jsonl           60  1.00      0.82          0     0
-    bench/cases/corpus-proxy.jsonl              146  0.93      0.74          0     0
+    ../shared/eval/realworld-dev.jsonl           60  1.00      0.84          0     0
+    bench/cases/corpus-proxy.jsonl              146  0.93      0.75          0     0
     bench/cases/corpus-negatives.jsonl           88     -         -          9     -
       (the last three on ../shared/corpus/nextjs-errors and angular-errors)
 
@@ -85,6 +85,14 @@ AGREE_KNOWN = 0.5
 # answer.
 TITLE_COVER = 0.7
 TITLE_MIN = 0.3
+# The first entry after the near-tie order (match.py, _titled) may answer
+# without a lead in score when the tool's message line says TITLE_SAID of its
+# title (by weight) and says at most TITLE_SAID_RIVAL of the runner-up's: the
+# title is what tells twin pages apart. Took channel_recall from 0.82 to 0.84
+# on the real-world dev set and from 0.74 to 0.75 on the proxy set, with no
+# false alarm on any set.
+TITLE_SAID = 0.99
+TITLE_SAID_RIVAL = 0.5
 
 # An exact error code or docs link found on an error line.
 IDENTIFIER_SCORE = 1.0
