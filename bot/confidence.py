@@ -64,7 +64,8 @@ def conflicting_values(query_line: str, entry_line: str) -> bool:
     return bool(ours) and bool(theirs) and not (ours & theirs)
 
 
-def doubt(*, paste_words: int, problem: bool, foreign_code: bool, elsewhere: bool,
+def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: bool,
+          elsewhere: bool,
           score: float, query_line: str, entry_line: str, entry_kind: str,
           name_only: bool) -> str | None:
     """Why a match that scores high must not be answered unprompted, or None."""
@@ -79,6 +80,8 @@ def doubt(*, paste_words: int, problem: bool, foreign_code: bool, elsewhere: boo
         return "paste reports no problem"
     if foreign_code:
         return "paste names an undocumented code"
+    if foreign_tool:
+        return "the line comes from a tool the knowledge does not cover"
     if elsewhere:
         return "the paste's failure is on another line than this warning"
     if conflicting_values(query_line, entry_line):

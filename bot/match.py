@@ -28,7 +28,8 @@ from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import mask, weighted_tokens
 from .paste import line_tokens, message_words, paste_segments, whole_words
-from .signals import error_strength, is_talk, is_warning, reports_problem, sounds_printed
+from .signals import (error_strength, is_talk, is_warning, reports_problem, sounds_printed,
+                      source_names)
 from .snippet import snippet_for
 from .templates import find_templates, make_template
 
@@ -421,6 +422,7 @@ class Matcher:
 
         reason = doubt(paste_words=paste.words, problem=paste.problem,
                        foreign_code=paste.foreign_code,
+                       foreign_tool=self._foreign_tool(hit.query_line),
                        elsewhere=self._fails_elsewhere(ranked[i][0], hit.query_line,
                                                        paste.lines),
                        score=hit.score,
@@ -483,6 +485,16 @@ class Matcher:
                 and same_text(hit.stored.text, runner.stored.text):
             return True
         return self.entries[first].title.lower() == self.entries[second].title.lower()
+
+    def _foreign_tool(self, line: str) -> bool:
+        """The line names the tool that printed it, and the knowledge never does.
+
+        "[Vue warn]: Hydration node mismatch" says the words of an Angular page
+        title, but Vue printed it: the knowledge covers other tools.
+        """
+        names = source_names(line)
+        return bool(names) and not any(
+            w in self.index.idf for name in names for w in weighted_tokens(name))
 
     def _name_only(self, stored: StoredLine) -> bool:
         """The line is one identifier (`llm_response_cache`) that other entries use too."""

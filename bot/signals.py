@@ -88,6 +88,21 @@ _STRONG_ERROR = re.compile(
 _WARNING = re.compile(r"\bwarn(ing)?\b|deprecat|⚠", re.I)
 
 
+# "[Vue warn]: ...", "[vite] ...": the tool that printed the line, when it says.
+_SOURCE_TAG = re.compile(r"^\s*\[([A-Za-z][\w .-]{0,30})\]")
+_LEVELS = frozenset(
+    "error err warn warning info debug fatal log trace notice cause crit critical "
+    "emerg alert".split())
+
+
+def source_names(line: str) -> list[str]:
+    """The words of the tag a line opens with, less log levels ("[Vue warn]" -> vue)."""
+    tag = _SOURCE_TAG.match(line)
+    if not tag:
+        return []
+    return [w for w in re.findall(r"[a-z][a-z0-9]*", tag.group(1).lower()) if w not in _LEVELS]
+
+
 def is_warning(line: str) -> bool:
     """A line a tool prints as a warning ("warn -", "Warning:", "⚠")."""
     return bool(_WARNING.search(line))

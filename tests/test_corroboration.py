@@ -1,9 +1,10 @@
-"""A reference page states its message in its own words: two readings must agree.
+"""Unprompted answers on a reference of one page per error.
 
-A real paste of such a message scores below HIGH line by line. It is answered
-unprompted when its best line leads clearly and BM25 over whole pages puts the
-same page well ahead too, but only when the page knows the message itself, not
-just the tool or the place that printed it.
+A reference page states its message in its own words, so a real paste of it
+scores below HIGH line by line. It is answered when its best line leads clearly
+and BM25 over whole pages puts the same page well ahead too, but only when the
+page knows the message itself, not just the tool or the place that printed it,
+and not when the line says another tool printed it.
 """
 
 import pytest
@@ -88,3 +89,21 @@ def test_a_page_that_knows_only_the_tool_is_not_answered(reference_kb,
 
     assert matches[0].entry.id == "builder-unknown-option"
     assert matches[0].confidence != "high"
+
+
+def test_a_line_another_tool_printed_is_not_answered(reference_kb):
+    # The page's own words, but Vue says it printed them: the knowledge covers
+    # another framework.
+    matches = reference_kb.lookup(
+        "[Vue warn]: Widget ID generation collision detected for 'ui-pill'")
+
+    assert matches[0].entry.id == "ZX0400"
+    assert matches[0].confidence != "high"
+
+
+def test_a_tag_that_only_gives_the_level_changes_nothing(reference_kb):
+    best = reference_kb.lookup(
+        "[ERROR] Widget ID generation collision detected for 'ui-pill'")[0]
+
+    assert best.entry.id == "ZX0400"
+    assert best.confidence == "high"
