@@ -24,6 +24,11 @@ _FAMILY = re.compile(r"^[A-Z]+")
 _URL = re.compile(r"https?://[^\s'\"<>)|\]]+", re.I)
 # Line kinds in which an entry states the error it is about.
 _STATES_ERROR = ("title", "error", "symptom")
+# What a tool prints right before its docs link: "Read more:", "See:", "(learn more)".
+_DOCS_LEAD = ("see:", "see", "read more:", "read more", "read more at:", "learn more:",
+              "learn more", "(learn more)", "more info:", "more information:",
+              "for more information, see", "for more information see", "docs:",
+              "documentation:")
 _EXCEPTION = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,}(?:Error|Exception)\b")
 
 
@@ -94,11 +99,23 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
         for url in _URL.findall(line):
             url = url.rstrip(".,;:")
             fragment = url.partition("#")[2]
+            decisive = reported or _points_to_docs(line, url)
             if fragment:
-                yield fragment, line, reported
+                yield fragment, line, decisive
             last = url.partition("#")[0].rstrip("/").rsplit("/", 1)[-1]
             if last:
-                yield last, line, reported
+                yield last, line, decisive
+
+
+def _points_to_docs(line: str, url: str) -> bool:
+    """The link follows the words a tool prints before its docs link.
+
+    A lint rule or a framework hint may report its problem without a word of
+    trouble ("Use the `next/script` component ... See: <link>"); the "See:"
+    is the tool's. People name links in sentences ("<link> is a good read").
+    """
+    before = line[:line.find(url)].rstrip().lower()
+    return before.endswith(_DOCS_LEAD)
 
 
 def _as_printed(line: str, start: int, end: int) -> bool:

@@ -28,8 +28,8 @@ from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import mask, weighted_tokens
 from .paste import line_tokens, message_words, paste_segments, whole_words
-from .signals import (error_strength, is_talk, is_warning, reports_problem, sounds_printed,
-                      source_names)
+from .signals import (error_strength, is_personal, is_talk, is_warning, reports_problem,
+                      sounds_printed, source_names)
 from .snippet import snippet_for
 from .templates import find_templates, make_template
 
@@ -452,7 +452,9 @@ class Matcher:
         under the warning is its detail ("Fast Refresh had to perform a full
         reload" / "Error: Aborted because ... is not accepted"), not another failure.
         """
-        failures = [i for i, ln in enumerate(lines) if error_strength(ln) == 2]
+        # "I get this error in the console:" introduces the paste; it is no failure.
+        failures = [i for i, ln in enumerate(lines)
+                    if error_strength(ln) == 2 and not is_personal(ln)]
         if not failures or not is_warning(warning):
             return False
         # The most specific failing line: "Type error: Property 'x' does not

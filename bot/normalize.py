@@ -200,14 +200,26 @@ _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 def stem(word: str) -> str:
     """A light suffix strip, so 'returns', 'returned' and 'returning' meet."""
+    word = _BRITISH.sub(r"iz\1", word)
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             word = word[: -len(suffix)]
             break
     if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "slz":
         word = word[:-1]  # stopping -> stopp -> stop
-    return word
+    return SAME_MEANING.get(word, word)
 
+
+# Tools and the pages about them word one thing differently: Angular printed
+# "Cannot instantiate cyclic dependency!" for the page titled "Circular
+# Dependency in DI". Stemmed word -> the word it is counted as.
+SAME_MEANING = {
+    "cyclic": "circular", "cycle": "circular", "cycl": "circular",
+    "unrecogniz": "unknown", "unrecognized": "unknown",
+    "found": "find", "mismatch": "match",
+}
+# initialise / initialize, serialisation / serialization.
+_BRITISH = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations|er|ers)$")
 
 # Parts of a compound identifier count for less than the identifier itself:
 # `llm_response_cache` is evidence, 'response' alone barely is.

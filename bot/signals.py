@@ -25,7 +25,9 @@ ERROR_WORDS = re.compile(
 _TOOL_TROUBLE = (
     r"collision|conflict\w*|circular|mismatch\w*|malformed|exceed\w*|duplicate\w*|"
     r"detected|disallowed|not allowed|disabled|out of date|outdated|non-?standard|"
-    r"unexpected|expected\b[^.]{0,60}\b(?:to|but|got|instead)")
+    r"unexpected|expected\b[^.]{0,60}\b(?:to|but|got|instead)|"
+    # a performance warning: "This is an expensive operation"
+    r"expensive")
 _TOOL_PHRASES = re.compile(
     r"\b(?:" + _TOOL_TROUBLE + r"|could not|couldn't|is required|no suitable|"
     r"(?:not|in)compatible|should be|is missing)\b", re.I)
@@ -38,6 +40,7 @@ TROUBLE_WORDS = re.compile(
     r"isn't|doesn't|don't|didn't|won't|can't|aren't|wasn't|not|no longer|"
     r"instead of|why|again|still|forever|seconds|minutes|overlay|blank|"
     r"destroy\w*|replace\w*|recreat\w*|disappear\w*|wip\w*|"
+    r"slower|refus\w*|discourag\w*|complain\w*|throw(?:s|ing|n)?|dies|dying|blows? up|"
     # What compilers and frameworks say instead of "error".
     + _TOOL_TROUBLE + r")\b",
     re.I,
@@ -118,6 +121,15 @@ def error_strength(line: str) -> int:
     if _STRONG_ERROR.search(line) and not _WARNING.search(line):
         return 2
     return 1 if ERROR_WORDS.search(line) else 0
+
+
+# A person speaking: "It works, however I get this error message in the console:".
+_PERSONAL = re.compile(r"\bI(?:'m|'ve)?\b(?![/.])|\b(?i:we|we're|we've|my|our)\b")
+
+
+def is_personal(line: str) -> bool:
+    """A line in which someone speaks for themselves, not one a tool printed."""
+    return bool(_PERSONAL.search(line))
 
 
 def sounds_printed(line: str) -> bool:

@@ -147,6 +147,25 @@ def test_the_same_warning_alone_is_answered(pages_kb):
     assert best.confidence == "high"
 
 
+def test_a_hint_with_its_docs_link_is_answered_without_a_word_of_trouble(pages_kb):
+    # Lint rules and framework hints say what to do, not that something failed.
+    best = pages_kb.lookup(
+        "src/pages/gallery.tsx#L14 Put every image host into `assets.hosts`. "
+        f"See: {DOCS}/asset-host-unlisted")[0]
+
+    assert best.entry.id == "asset-host-unlisted"
+    assert best.confidence == "high"
+
+
+def test_the_sentence_that_introduces_a_warning_is_not_another_failure(pages_kb):
+    best = pages_kb.lookup(
+        "The page renders fine, however I get this error in the console:\n"
+        f"⚠ No build cache found. Read more: {DOCS}/build-cache-missing")[0]
+
+    assert best.entry.id == "build-cache-missing"
+    assert best.confidence == "high"
+
+
 def test_a_docs_link_under_the_error_line_names_the_entry(pages_kb):
     best = pages_kb.lookup(
         "Error: Invalid src prop (https://cdn.example.net/a.png), hostname "

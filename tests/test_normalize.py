@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.normalize import clean, fingerprint, is_frame, mask, paste_lines, undo_slack
+from bot.normalize import (clean, fingerprint, is_frame, mask, paste_lines, undo_slack,
+                           weighted_tokens)
 
 
 @pytest.mark.parametrize("slack, typed", [
@@ -110,3 +111,16 @@ def test_pastes_differing_only_in_volatile_parts_share_a_fingerprint(
 def test_different_errors_get_different_fingerprints():
     assert fingerprint("unknown directive gzip_level") != fingerprint(
         "unknown directive gzip_comp")
+
+
+@pytest.mark.parametrize("printed, documented", [
+    ("Cannot instantiate cyclic", "Circular"),
+    ("cycles would need to be created", "circular"),
+    ("failed to initialise", "initialize"),
+    ("Unrecognised", "unknown"),
+    ("did not match", "mismatches"),
+    ("could not be found", "cannot find"),
+])
+def test_a_tool_and_its_docs_that_word_one_thing_differently_share_words(
+        printed, documented):
+    assert set(weighted_tokens(mask(printed))) & set(weighted_tokens(mask(documented)))

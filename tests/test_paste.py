@@ -32,6 +32,12 @@ def test_lines_that_differ_only_in_numbers_are_scored_once():
     ("Component ID generation collision detected.", True),
     ('Input "userId" is required but no value is available yet.', True),
     ("No suitable injection token for parameter 'config' of class 'FlagsService'.", True),
+    ("The tracking expression caused re-creation of the list. This is an expensive "
+     "operation.", True),
+    ("the build refuses the redirect while prerendering", True),
+    ("the linter complains that the font is loaded in _app", True),
+    ("since the upgrade the page throws as soon as it loads", True),
+    ("the new font is loaded in _document and every page uses it", False),
 ])
 def test_what_reports_a_problem(text, problem):
     assert reports_problem([text]) is problem
