@@ -58,16 +58,19 @@ def _whole_words(text: str) -> set[str]:
     return {w for w, factor in weighted_tokens(text).items() if factor == 1.0}
 
 
-def conflicting_values(query_line: str, entry_line: str) -> bool:
-    """Both lines name something, and nothing they name is the same."""
+def conflicting_values(query_line: str, entry_line: str, title: str = "") -> bool:
+    """Both lines name something, nothing they name is the same, and the entry's
+    title does not name it either ("'sharp' is required" is the page titled
+    Sharp Missing In Production, though its line quotes "standalone")."""
     ours, theirs = values(query_line), values(entry_line)
-    return bool(ours) and bool(theirs) and not (ours & theirs)
+    return bool(ours) and bool(theirs) and not (ours & theirs) \
+        and not (ours & _whole_words(mask(title)))
 
 
 def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: bool,
           elsewhere: bool,
           score: float, query_line: str, entry_line: str, entry_kind: str,
-          name_only: bool) -> str | None:
+          name_only: bool, title: str = "") -> str | None:
     """Why a match that scores high must not be answered unprompted, or None."""
     if paste_words < thresholds.MIN_PASTE_WORDS:
         return "paste too short to be sure"
@@ -84,7 +87,7 @@ def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: 
         return "the line comes from a tool the knowledge does not cover"
     if elsewhere:
         return "the paste's failure is on another line than this warning"
-    if conflicting_values(query_line, entry_line):
+    if conflicting_values(query_line, entry_line, title):
         return "paste names something else"
     if name_only:
         return "only a name shared by several entries matched"

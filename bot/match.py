@@ -26,7 +26,7 @@ from .identifiers import (code_families, entry_codes, exception_names, foreign_c
                           paste_exception_names, paste_identifiers)
 from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
-from .normalize import mask, weighted_tokens
+from .normalize import mask, weighted_tokens, word_sequence
 from .paste import line_tokens, message_words, paste_segments, whole_words
 from .signals import (error_strength, is_personal, is_talk, is_warning, reports_problem,
                       sounds_printed, source_names)
@@ -157,6 +157,7 @@ class Matcher:
                                                 template.literal.split()))
 
         ranked = self._with_paste_words(hits, paste_weights)
+        ranked = self._titles_named(ranked)
         ranked = [(e, h) for e, h in ranked if h.score >= thresholds.FLOOR]
         words = whole_words(segments)
         ranked = self._reordered(ranked, words, segments)
@@ -314,6 +315,18 @@ class Matcher:
                 hit.score = max(hit.score, blended) if hit.named else blended
         return sorted(hits.items(), key=lambda kv: -kv[1].score)
 
+    def _titles_named(self, ranked: list[tuple[str, _Hit]]) -> list[tuple[str, _Hit]]:
+        """Entries whose title a printed line says rank as if they scored HIGH.
+
+        "Module not found: Can't resolve 'fs'" is the page titled Module Not
+        Found before it is any page that quotes the same message as an example.
+        """
+        for entry_id, hit in ranked:
+            if hit.score >= thresholds.TITLE_MIN and _as_a_tool_says(hit.query_line) \
+                    and _says_phrase(hit.query_line, self.entries[entry_id].title):
+                hit.score = max(hit.score, thresholds.HIGH)
+        return sorted(ranked, key=lambda kv: -kv[1].score)
+
     def _reordered(self, ranked: list[tuple[str, _Hit]], words: set[str],
                    segments: list[str]) -> list[tuple[str, _Hit]]:
         """Near ties in the order of their score plus shares of their BM25 and of
@@ -356,7 +369,7 @@ class Matcher:
         # Said by the line that matched, as a tool says it: "is the export not
         # found thing resolved?" names the title too, as a question.
         line = ranked[0][1].query_line
-        if not sounds_printed(line) or line.rstrip().endswith("?") \
+        if not _as_a_tool_says(line) \
                 or self._title_said(ranked[0][0], whole_words([line])) < thresholds.TITLE_SAID:
             return False
         return len(ranked) < 2 or \
@@ -410,7 +423,10 @@ class Matcher:
         siblings = runner is not None and self._siblings(ranked[i][0], hit,
                                                          ranked[i + 1][0], runner)
         score = hit.score
-        if self._names_title(hit):
+        if self._names_title(hit) and (
+                runner is None or hit.score - runner.score >= thresholds.MARGIN
+                or _in_order(hit.query_line, hit.stored.text)):  # type: ignore[union-attr]
+            # A near twin needs the title said as the title says it.
             score = max(score, thresholds.HIGH)
         result = band(score, runner.score if runner else None, siblings)
         if i == 0 and (paste.corroborated or paste.titled):
@@ -428,7 +444,8 @@ class Matcher:
                        score=hit.score,
                        query_line=hit.query_line, entry_line=hit.stored.text,
                        entry_kind=hit.stored.line.kind,
-                       name_only=self._name_only(hit.stored))
+                       name_only=self._name_only(hit.stored),
+                       title=self.entries[ranked[i][0]].title)
         if reason:
             logger.debug("not answering %s unprompted: %s", ranked[i][0], reason)
             return CONFIDENCE_LOW
@@ -540,6 +557,34 @@ def _items_by_entry(lines: list[Line]) -> dict[str, dict[tuple[str, int], Line]]
         if line.kind not in ("code", "error"):
             items.setdefault(line.entry_id, {})[(line.section, line.line)] = line
     return items
+
+
+def _as_a_tool_says(line: str) -> bool:
+    """Worded the way a tool reports trouble, and not asked as a question: "is
+    the export not found thing fixed?" names a title too."""
+    return sounds_printed(line) and not line.rstrip().endswith("?")
+
+
+def _says_phrase(line: str, title: str) -> bool:
+    """The line says the title's words in a row ("Module not found: ..." says
+    "Module Not Found"), not scattered over the line."""
+    said, phrase = word_sequence(mask(line)), word_sequence(mask(title))
+    if len(phrase) < 2:
+        return False
+    return any(said[i:i + len(phrase)] == phrase for i in range(len(said) - len(phrase) + 1))
+
+
+def _in_order(line: str, title: str) -> bool:
+    """The title's words that the line says come in the title's order.
+
+    "'sharp' is required to be installed" says words of "Install sharp to Use
+    Built-In Image Optimization", but as another sentence: the page of that
+    message is another one.
+    """
+    title_words = word_sequence(mask(title))
+    position = {w: i for i, w in reversed(list(enumerate(title_words)))}
+    said = [position[w] for w in dict.fromkeys(word_sequence(mask(line))) if w in position]
+    return said == sorted(said)
 
 
 def _keep_best(hits: dict[str, _Hit], entry_id: str, hit: _Hit) -> None:

@@ -243,6 +243,14 @@ def weighted_tokens(text: str) -> dict[str, float]:
     return out
 
 
+def word_sequence(text: str) -> list[str]:
+    """The whole words of already-masked text, in order, repeats kept."""
+    if "<" in text:
+        text = _PLACEHOLDERS.sub(" ", text)
+    return [word for raw in _WORD.findall(text)
+            for word, factor in _word_forms(raw) if factor == 1.0]
+
+
 @functools.lru_cache(maxsize=200_000)
 def _word_forms(raw: str) -> tuple[tuple[str, float], ...]:
     """The tokens one raw word gives: itself, and its parts when it is compound."""

@@ -121,3 +121,114 @@ def test_the_cause_printed_first_wins_a_tie_with_its_consequence(build_kb, monke
 
     assert [m.entry.id for m in matches[:2]] == ["route-bailout", "prerender-failed"]
     assert matches[0].score < matches[1].score
+
+
+EXAMPLES = {
+    "bundle-import-missing.md": """# Import Not Resolved
+
+#### Why This Error Occurred
+
+The bundler could not resolve a module that a file imports: it is not
+installed, the path is wrong, or it only exists on the server.
+
+#### Possible Ways to Fix It
+
+Install the package, fix the path, or import the module only in server code.
+""",
+    "star-export-in-route.md": """# Star Export in Route File
+
+#### Why This Error Occurred
+
+A route file re-exports everything from a module that reads the disk, which
+pulls server code into the browser bundle. It would cause the following error:
+
+```
+Import not resolved: cannot resolve 'fs' in './routes/two.js'
+```
+
+#### Possible Ways to Fix It
+
+Export the route's members by name.
+""",
+    "cache-tool-missing.md": """# Vips Missing On Server
+
+#### Why This Error Occurred
+
+Image resizing on a standalone server needs the `vips` package, and the server
+was started without it.
+
+You are seeing this error because image resizing in standalone mode
+(`output: "standalone"`) was detected.
+
+#### Possible Ways to Fix It
+
+Install `vips` on the server.
+""",
+    "install-vips.md": """# Install vips to Use Image Resizing
+
+#### Why This Error Occurred
+
+Image resizing requires `vips`, and it could not be installed on this system.
+
+#### Possible Ways to Fix It
+
+Use another Node.js version and install `vips` again.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def examples_kb(tmp_path_factory):
+    root = tmp_path_factory.mktemp("examples")
+    folder = root / "errors"
+    folder.mkdir()
+    for name, text in {**PAGES, **EXAMPLES}.items():
+        (folder / name).write_text(text)
+    return open_knowledge(Settings(knowledge=[str(folder)],
+                                   db_path=str(root / "knowledge.db")))
+
+
+@pytest.fixture
+def high_out_of_reach(monkeypatch):
+    # On a few pages every word is rare and scores run high; on a real
+    # reference these pastes score below HIGH. HIGH out of reach stands in.
+    monkeypatch.setattr(thresholds, "HIGH", 0.99)
+
+
+def test_the_page_titled_with_the_message_outranks_a_page_quoting_it(
+        examples_kb, high_out_of_reach):
+    matches = examples_kb.lookup("Import not resolved: cannot resolve 'fs'")
+
+    # The other page quotes the whole message, value and all, as an example.
+    assert [m.entry.id for m in matches[:2]] == ["bundle-import-missing",
+                                                  "star-export-in-route"]
+    assert matches[0].confidence == "high"
+
+
+def test_a_question_that_says_the_title_is_not_raised(examples_kb, high_out_of_reach):
+    best = examples_kb.lookup("is the import not resolved thing fixed?")[0]
+
+    assert best.entry.id == "bundle-import-missing"
+    assert best.confidence != "high"
+
+
+def test_a_title_said_in_another_order_does_not_decide_between_twins(
+        examples_kb, high_out_of_reach):
+    # The words of "Install vips to Use Image Resizing", but as another
+    # sentence; the message is the other page's: vips is missing in standalone mode.
+    matches = examples_kb.lookup(
+        "Error: 'vips' is required to be installed in standalone mode for image resizing")
+
+    assert {m.entry.id for m in matches[:2]} == {"install-vips", "cache-tool-missing"}
+    assert matches[0].confidence != "high"
+
+
+def test_a_name_the_title_says_is_no_conflict_with_the_line_that_matched(examples_kb):
+    # The line that matched quotes "standalone"; the paste quotes 'vips', which
+    # is the page's subject (its title), so the two do not contradict.
+    best = examples_kb.lookup(
+        "Error: 'vips' is missing on the server: image resizing in standalone mode "
+        "was detected")[0]
+
+    assert best.entry.id == "cache-tool-missing"
+    assert best.confidence == "high"
