@@ -154,6 +154,20 @@ def exception_names(lines: Iterable[Line]) -> dict[str, dict[str, Line]]:
     return names
 
 
+# An error type as printed before its message: "AxiosError:", "ERROR HttpErrorResponse".
+_ERROR_TYPE = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*(?:Error|Exception)\w*\b")
+
+
+def names_its_error(line: str) -> bool:
+    """The line carries an error's identity: a code or an error type of its own.
+
+    "Error: connect ECONNREFUSED 127.0.0.1:5432" and "AxiosError: Request
+    failed" are errors in their own right; "Error: Aborted because ... is not
+    accepted" only tells more about the warning above it.
+    """
+    return bool(_CODE.search(line) or _ERROR_TYPE.search(line))
+
+
 def paste_exception_names(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(exception name, line) pairs in paste order."""
     for line in lines:

@@ -23,10 +23,10 @@ from rapidfuzz import fuzz
 from . import thresholds
 from .confidence import band, doubt, same_text
 from .identifiers import (code_families, entry_codes, exception_names, foreign_codes,
-                          paste_exception_names, paste_identifiers)
+                          names_its_error, paste_exception_names, paste_identifiers)
 from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
-from .normalize import mask, weighted_tokens, word_sequence
+from .normalize import NEGATED, mask, weighted_tokens, word_sequence
 from .paste import line_tokens, message_words, paste_segments, whole_words
 from .signals import (error_strength, is_personal, is_talk, is_warning, reports_problem,
                       sounds_printed, source_names)
@@ -60,6 +60,8 @@ class _Paste:
     corroborated: bool = False
     # The paste says the first entry's whole title and not the runner-up's.
     titled: bool = False
+    # BM25 over whole entries ranks the first entry first among the near ones.
+    bm25_first: bool = True
 
 
 @dataclass
@@ -169,6 +171,7 @@ class Matcher:
             talk=is_talk(lines),
             corroborated=self._corroborated(ranked, words, lines),
             titled=self._titled(ranked, words, lines),
+            bm25_first=self._bm25_first(ranked, words),
         )
         return self._matches(ranked, paste, limit)
 
@@ -213,6 +216,8 @@ class Matcher:
         index = self.index
         weights: dict[str, float] = {}
         for word, factor in line_tokens(q).items():
+            if word.startswith(NEGATED) and word not in index.idf:
+                continue  # a denial no entry makes is no evidence against any
             if word in index.idf:
                 weights[word] = max(weights.get(word, 0.0), index.idf[word] * factor)
                 continue
@@ -356,6 +361,14 @@ class Matcher:
                                     + thresholds.ORDER_TIE * (where[eh[0]] == first)))
         return close + ranked[len(close):]
 
+    def _bm25_first(self, ranked: list[tuple[str, _Hit]], words: set[str]) -> bool:
+        """BM25 over whole entries puts the first entry ahead of the others near it."""
+        near = [e for e, h in ranked[:RERANK] if h.score > ranked[0][1].score - 2 * thresholds.MARGIN]
+        if len(near) < 2:
+            return True
+        bm25 = self.index.bm25(near, words)
+        return bm25[near[0]] >= max(bm25.values())
+
     def _titled(self, ranked: list[tuple[str, _Hit]], words: set[str],
                 lines: list[str]) -> bool:
         """A tool's message says the first entry's title and not the runner-up's.
@@ -423,10 +436,11 @@ class Matcher:
         siblings = runner is not None and self._siblings(ranked[i][0], hit,
                                                          ranked[i + 1][0], runner)
         score = hit.score
-        if self._names_title(hit) and (
+        if self._names_title(hit) and (paste.bm25_first or not is_personal(hit.query_line)) and (
                 runner is None or hit.score - runner.score >= thresholds.MARGIN
                 or _in_order(hit.query_line, hit.stored.text)):  # type: ignore[union-attr]
-            # A near twin needs the title said as the title says it.
+            # A near twin needs the title said as the title says it, and
+            # the whole entry must read as the best one too.
             score = max(score, thresholds.HIGH)
         result = band(score, runner.score if runner else None, siblings)
         if i == 0 and (paste.corroborated or paste.titled):
@@ -467,7 +481,9 @@ class Matcher:
         A build that failed on a type error also prints its warnings; an entry
         that matched one of those is not what broke the build. The line right
         under the warning is its detail ("Fast Refresh had to perform a full
-        reload" / "Error: Aborted because ... is not accepted"), not another failure.
+        reload" / "Error: Aborted because ... is not accepted"), not another
+        failure, unless it names an error of its own ("Error: connect
+        ECONNREFUSED").
         """
         # "I get this error in the console:" introduces the paste; it is no failure.
         failures = [i for i, ln in enumerate(lines)
@@ -477,7 +493,7 @@ class Matcher:
         # The most specific failing line: "Type error: Property 'x' does not
         # exist", not the "Failed to compile." banner above it.
         worst = max(failures, key=lambda i: sum(self._query_weights(lines[i]).values()))
-        if worst > 0 and lines[worst - 1] == warning:
+        if worst > 0 and lines[worst - 1] == warning and not names_its_error(lines[worst]):
             return False
         return self._known_share(entry_id, lines[worst]) < thresholds.FAILURE_KNOWN
 

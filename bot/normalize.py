@@ -216,7 +216,7 @@ def stem(word: str) -> str:
 SAME_MEANING = {
     "cyclic": "circular", "cycle": "circular", "cycl": "circular",
     "unrecogniz": "unknown", "unrecognized": "unknown",
-    "found": "find", "mismatch": "match",
+    "found": "find",
 }
 # initialise / initialize, serialisation / serialization.
 _BRITISH = re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations|er|ers)$")
@@ -236,10 +236,49 @@ def weighted_tokens(text: str) -> dict[str, float]:
     out: dict[str, float] = {}
     if "<" in text:
         text = _PLACEHOLDERS.sub(" ", text)
-    for raw in _WORD.findall(text):
+    raws = _WORD.findall(text)
+    for raw in raws:
         for word, factor in _word_forms(raw):
             if factor > out.get(word, 0.0):
                 out[word] = factor
+    for word in _negations(raws):
+        out[word] = max(out.get(word, 0.0), PART_FACTOR)
+    return out
+
+
+# The token of a denied word: "did not match" -> not_match.
+NEGATED = "not_"
+# Words that deny what follows ("did not match", "can't find", "isn't a known").
+_NEGATORS = frozenset("""not no never cannot cant couldnt didnt doesnt isnt wasnt arent
+    wont unable""".split())
+# Words that may stand between the denial and what it denies.
+_BETWEEN = frozenset("be been a an the any to able yet have has is was".split())
+# Words that carry their own denial: a mismatch is a "not match".
+_DENYING = {"mismatch": "match", "unknown": "known"}
+
+
+def _negations(raws: list[str]) -> list[str]:
+    """A token for each denied word: "did not match", "mismatches" -> not_match.
+
+    Tools and their docs deny the same thing in different words ("The selector
+    did not match any elements" / "the selector mismatches the tag"); the bare
+    words alone would make "not found" and "found" the same.
+    """
+    out = []
+    lowered = [r.lower().replace("'", "") for r in raws]
+    for i, word in enumerate(lowered):
+        forms = _word_forms(raws[i])
+        if forms and forms[0][0] in _DENYING:
+            out.append(NEGATED + _DENYING[forms[0][0]])
+        if word not in _NEGATORS:
+            continue
+        for j in range(i + 1, min(i + 4, len(raws))):
+            if lowered[j] in _BETWEEN:
+                continue
+            denied = _word_forms(raws[j])
+            if denied and lowered[j] not in _NEGATORS:
+                out.append(NEGATED + denied[0][0])
+            break
     return out
 
 

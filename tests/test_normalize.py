@@ -124,3 +124,19 @@ def test_different_errors_get_different_fingerprints():
 def test_a_tool_and_its_docs_that_word_one_thing_differently_share_words(
         printed, documented):
     assert set(weighted_tokens(mask(printed))) & set(weighted_tokens(mask(documented)))
+
+
+@pytest.mark.parametrize("printed, documented", [
+    ("did not match any elements", "the selector mismatches the tag"),
+    ("The pipe could not be found", "cannot find the pipe"),
+    ("isn't a known property", "unknown property"),
+])
+def test_a_denial_is_a_word_of_its_own(printed, documented):
+    denied = {w for w in weighted_tokens(mask(printed)) if w.startswith("not_")}
+
+    assert denied
+    assert denied <= set(weighted_tokens(mask(documented)))
+
+
+def test_saying_a_thing_is_not_denying_it():
+    assert not any(w.startswith("not_") for w in weighted_tokens(mask("module found")))
