@@ -64,6 +64,9 @@ _FRAME = re.compile(
                                      # a file and position alone: "./app/page.tsx:3:1"
       | \d+\s{2,}(?![A-Za-z]+\s)\S.*     # Angular template frames: "18     [(ngModel)]"
       | </?[a-zA-Z][^>]*>                # a template's markup: "</div>", "<br>"
+      | <[a-zA-Z][^>]*>.*</[a-zA-Z][^>]*>  # a line of it: "<li><app-card></app-card></li>"
+      | /[\w@.()\[\]~+-]*(?:/[\w@.()\[\]~+-]+)*(?::\s*/\S*)?
+                                     # a route listed alone: "/blog/[slug]: /blog/a"
       | .*\[ERROR\s->\].*                # Angular's template parse marker
       | [|>]\s+\d+\s*\|.*
       | \^+\s*$

@@ -51,6 +51,9 @@ def test_log_prefixes_are_stripped(line, expected):
     "</div>",
     "./app/(marketing)/page.tsx:3:1",
     "./node_modules/@protobufjs/inquire/index.js",
+    "<li><cmp-nine></cmp-nine></li>",
+    "/blog/[slug]: /blog/modern-javascript",
+    "/changelog",
 ])
 def test_stack_and_code_frames_are_recognised(line):
     assert is_frame(line)
@@ -60,6 +63,7 @@ def test_stack_and_code_frames_are_recognised(line):
     "TypeError: Failed to parse URL from /api/v1/api/v1/courses/",
     "500  Internal Server Error",
     "/api/users returned 500",
+    "<my-app> is not a known element",
 ])
 def test_an_error_line_is_not_a_frame(line):
     assert not is_frame(line)
