@@ -49,12 +49,22 @@ class Report:
     results: list[CaseResult] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
-        pos = [r for r in self.results if r.positive]
-        neg = [r for r in self.results if not r.positive]
+        out = self._numbers(self.results)
+        kinds = sorted({r.kind for r in self.results if r.kind})
+        if len(kinds) > 1:
+            out["by_kind"] = {kind: {k: v for k, v in self._numbers(
+                [r for r in self.results if r.kind == kind]).items() if k in _PER_KIND}
+                for kind in kinds}
+        return out
+
+    @staticmethod
+    def _numbers(results: list[CaseResult]) -> dict[str, object]:
+        pos = [r for r in results if r.positive]
+        neg = [r for r in results if not r.positive]
         ranks = [r.rank() for r in pos]
-        latencies = sorted(r.latency_ms for r in self.results) or [0.0]
+        latencies = sorted(r.latency_ms for r in results) or [0.0]
         return {
-            "cases": len(self.results),
+            "cases": len(results),
             "positives": len(pos),
             "negatives": len(neg),
             "top1": _share(sum(1 for k in ranks if k == 1), len(pos)),
@@ -80,6 +90,11 @@ class Report:
             elif not r.positive and r.top_high:
                 out.append(r)
         return out
+
+
+# What the per-kind breakdown reports ("exact", "log-wrapped", "paraphrase", ...).
+_PER_KIND = ("cases", "positives", "negatives", "top1", "channel_recall", "false_alarms",
+             "wrong_high")
 
 
 def _printable(text: str) -> str:
@@ -163,6 +178,13 @@ def format_table(report: Report) -> str:
         f"   wrong_high {s['wrong_high']}",
         f"latency ms p50 {lat['p50']}  p95 {lat['p95']}  max {lat['max']}",  # type: ignore[index]
     ]
+    if "by_kind" in s:
+        lines.append("")
+        lines.append(f"{'kind':<12} {'cases':>5} {'top1':>6} {'recall':>7} {'false':>6} {'wrong':>6}")
+        for kind, k in s["by_kind"].items():  # type: ignore[union-attr]
+            lines.append(f"{kind[:12]:<12} {k['cases']:>5} {_num(k['top1']):>6} "
+                         f"{_num(k['channel_recall']):>7} {k['false_alarms']:>6} "
+                         f"{k['wrong_high']:>6}")
     misses = report.misses()
     lines.append("")
     lines.append(f"misses: {len(misses)}" if misses else "misses: none")

@@ -1,6 +1,7 @@
 """The `known-issue` command, run as a user runs it: a real subprocess."""
 
 import json
+import re
 
 import pytest
 
@@ -113,6 +114,26 @@ def test_eval_of_negatives_only_reports_no_hit_rates(tmp_path, db_env):
     assert "top1 n/a" in table
     assert report["top1"] is None and report["channel_recall"] is None
     assert report["false_alarms"] == 0
+
+
+def test_eval_reports_each_kind_of_paste_apart(tmp_path, db_env):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(c) for c in [
+        {"query": EACCES, "expected": ["Admin pages slow to load despite fast backend "
+                                       "responses"], "kind": "exact"},
+        {"query": EACCES, "expected": ["Docker awslogs-stream-prefix not supported"],
+         "kind": "paraphrase"},
+        {"query": "deploy done, v2.14.3 is live", "expected": [], "kind": "paraphrase"},
+    ]) + "\n")
+
+    table = run_cli("eval", str(cases), env=db_env).stdout
+    report = json.loads(run_cli("eval", str(cases), "--json", env=db_env).stdout)
+
+    assert report["by_kind"]["exact"]["top1"] == 1.0
+    assert report["by_kind"]["paraphrase"]["top1"] == 0.0
+    assert report["by_kind"]["paraphrase"]["cases"] == 2
+    assert re.search(r"^exact\s+1\s+1\.000", table, re.M)
+    assert re.search(r"^paraphrase\s+2\s+0\.000", table, re.M)
 
 
 def test_eval_names_the_bad_line_of_a_cases_file(tmp_path, db_env):
