@@ -158,6 +158,10 @@ def exception_names(lines: Iterable[Line]) -> dict[str, dict[str, Line]]:
 _ERROR_TYPE = re.compile(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*(?:Error|Exception)\w*\b")
 
 
+# Codes with a one-letter prefix: Prisma's "P1001", compilers' "C2065".
+_SHORT_CODE = re.compile(r"\b[A-Z]\d{4}\b")
+
+
 def names_its_error(line: str) -> bool:
     """The line carries an error's identity: a code or an error type of its own.
 
@@ -165,7 +169,7 @@ def names_its_error(line: str) -> bool:
     failed" are errors in their own right; "Error: Aborted because ... is not
     accepted" only tells more about the warning above it.
     """
-    return bool(_CODE.search(line) or _ERROR_TYPE.search(line))
+    return bool(_CODE.search(line) or _ERROR_TYPE.search(line) or _SHORT_CODE.search(line))
 
 
 def paste_exception_names(lines: Iterable[str]) -> Iterator[tuple[str, str]]:

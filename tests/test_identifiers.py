@@ -139,6 +139,26 @@ def test_a_warning_with_a_docs_link_does_not_answer_a_failed_build(pages_kb):
     assert all(m.confidence != "high" for m in matches)
 
 
+@pytest.mark.parametrize("failure", [
+    "⨯ Error: connect ECONNREFUSED 192.0.2.10:5432",
+    "Error: P1001: Can't reach database server at `db:5432`",
+    "AxiosError: Request failed with status code 502",
+])
+def test_an_error_of_its_own_under_a_warning_is_not_the_warnings_detail(
+        pages_kb, failure):
+    matches = pages_kb.lookup(f"warn - No build cache found\n{failure}")
+
+    assert all(m.confidence != "high" for m in matches)
+
+
+def test_the_line_under_a_warning_that_only_tells_more_is_its_detail(pages_kb):
+    best = pages_kb.lookup("warn - No build cache found\n"
+                           "Error: Aborted because ./.builder/cache is not accepted")[0]
+
+    assert best.entry.id == "build-cache-missing"
+    assert best.confidence == "high"
+
+
 def test_the_same_warning_alone_is_answered(pages_kb):
     best = pages_kb.lookup(
         f"⚠ No build cache found. Read more: {DOCS}/build-cache-missing")[0]
