@@ -29,6 +29,20 @@ def team_kb(tmp_path_factory):
     return open_knowledge(Settings(knowledge=[str(KNOWLEDGE)], db_path=str(db)))
 
 
+def pages_kb_from(tmp_path_factory, name, pages):
+    """A knowledge base of one page per error, written from {file name: text}."""
+    from bot.config import Settings
+    from bot.knowledge_base import open_knowledge
+
+    root = tmp_path_factory.mktemp(name)
+    folder = root / "errors"
+    folder.mkdir()
+    for file_name, text in pages.items():
+        (folder / file_name).write_text(text)
+    return open_knowledge(Settings(knowledge=[str(folder)],
+                                   db_path=str(root / "knowledge.db")))
+
+
 def run_cli(*args, input=None, env=None, cwd=ROOT):
     """Run the installed `known-issue` command as a user would, in a subprocess."""
     import subprocess

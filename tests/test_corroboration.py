@@ -10,8 +10,7 @@ and not when the line says another tool printed it.
 import pytest
 
 from bot import thresholds
-from bot.config import Settings
-from bot.knowledge_base import open_knowledge
+from conftest import pages_kb_from
 from test_identifiers import PAGES
 
 MORE = {
@@ -45,13 +44,7 @@ Remove the option or upgrade the builder.
 
 @pytest.fixture(scope="module")
 def reference_kb(tmp_path_factory):
-    root = tmp_path_factory.mktemp("reference")
-    folder = root / "errors"
-    folder.mkdir()
-    for name, text in {**PAGES, **MORE}.items():
-        (folder / name).write_text(text)
-    return open_knowledge(Settings(knowledge=[str(folder)],
-                                   db_path=str(root / "knowledge.db")))
+    return pages_kb_from(tmp_path_factory, "reference", {**PAGES, **MORE})
 
 
 @pytest.fixture

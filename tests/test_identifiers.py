@@ -7,8 +7,7 @@ file name is the entry's id, and the docs link to a page ends in that id.
 import pytest
 
 from bot import thresholds
-from bot.config import Settings
-from bot.knowledge_base import open_knowledge
+from conftest import pages_kb_from
 
 PAGES = {
     "ZX0100.md": """# Binding Changed After Check
@@ -103,13 +102,7 @@ DOCS = "https://builder.example.org/docs/messages"
 
 @pytest.fixture(scope="module")
 def pages_kb(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pages")
-    folder = root / "errors"
-    folder.mkdir()
-    for name, text in PAGES.items():
-        (folder / name).write_text(text)
-    return open_knowledge(Settings(knowledge=[str(folder)],
-                                   db_path=str(root / "knowledge.db")))
+    return pages_kb_from(tmp_path_factory, "pages", PAGES)
 
 
 def test_a_specific_exception_name_names_the_one_entry_that_mentions_it(pages_kb):

@@ -8,8 +8,7 @@ alike; the page whose title the paste says is the one it is about.
 import pytest
 
 from bot import thresholds
-from bot.config import Settings
-from bot.knowledge_base import open_knowledge
+from conftest import pages_kb_from
 from test_identifiers import PAGES
 
 SHARED = """## Debugging the error
@@ -30,13 +29,7 @@ TWINS = {
 
 @pytest.fixture(scope="module")
 def twins_kb(tmp_path_factory):
-    root = tmp_path_factory.mktemp("twins")
-    folder = root / "errors"
-    folder.mkdir()
-    for name, text in {**PAGES, **TWINS}.items():
-        (folder / name).write_text(text)
-    return open_knowledge(Settings(knowledge=[str(folder)],
-                                   db_path=str(root / "knowledge.db")))
+    return pages_kb_from(tmp_path_factory, "twins", {**PAGES, **TWINS})
 
 
 @pytest.fixture
@@ -101,13 +94,7 @@ Look at the first error in the build log above this one.
 
 @pytest.fixture(scope="module")
 def build_kb(tmp_path_factory):
-    root = tmp_path_factory.mktemp("build")
-    folder = root / "errors"
-    folder.mkdir()
-    for name, text in {**PAGES, **CAUSE_AND_CONSEQUENCE}.items():
-        (folder / name).write_text(text)
-    return open_knowledge(Settings(knowledge=[str(folder)],
-                                   db_path=str(root / "knowledge.db")))
+    return pages_kb_from(tmp_path_factory, "build", {**PAGES, **CAUSE_AND_CONSEQUENCE})
 
 
 def test_the_cause_printed_first_wins_a_tie_with_its_consequence(build_kb, monkeypatch):
@@ -179,13 +166,7 @@ Use another Node.js version and install `vips` again.
 
 @pytest.fixture(scope="module")
 def examples_kb(tmp_path_factory):
-    root = tmp_path_factory.mktemp("examples")
-    folder = root / "errors"
-    folder.mkdir()
-    for name, text in {**PAGES, **EXAMPLES}.items():
-        (folder / name).write_text(text)
-    return open_knowledge(Settings(knowledge=[str(folder)],
-                                   db_path=str(root / "knowledge.db")))
+    return pages_kb_from(tmp_path_factory, "examples", {**PAGES, **EXAMPLES})
 
 
 @pytest.fixture
@@ -273,13 +254,7 @@ Give one of the two widgets another selector.
 
 @pytest.fixture(scope="module")
 def selectors_kb(tmp_path_factory):
-    root = tmp_path_factory.mktemp("selectors")
-    folder = root / "errors"
-    folder.mkdir()
-    for name, text in {**PAGES, **SELECTORS}.items():
-        (folder / name).write_text(text)
-    return open_knowledge(Settings(knowledge=[str(folder)],
-                                   db_path=str(root / "knowledge.db")))
+    return pages_kb_from(tmp_path_factory, "selectors", {**PAGES, **SELECTORS})
 
 
 def test_a_message_that_denies_what_the_page_denies_finds_that_page(selectors_kb):
