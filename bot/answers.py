@@ -27,6 +27,7 @@ from .feedback import Feedback
 from .messages import Paste, query_text, text_files
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, CONFIDENCE_NONE, Entry, Match
 from .normalize import fingerprint
+from .paste import headline
 from .signals import is_error_line, reports_problem
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,8 @@ class Answers:
             # gets none.
             outcome = self.offer(client, asked, event_id)
         elif asked.band == CONFIDENCE_NONE and _looks_like_error(asked.paste.text):
-            self.ledger.unanswered(paste.channel, paste.ts, asked.fingerprint)
+            self.ledger.unanswered(paste.channel, paste.ts, asked.fingerprint,
+                                   headline(asked.paste.text))
             outcome = "unanswered"
         else:
             outcome = "silent"

@@ -1,4 +1,4 @@
-"""The `known-issue` command line: ingest, lookup, eval, check and serve.
+"""The `known-issue` command line: ingest, lookup, eval, check, unanswered and serve.
 
 Settings come from the environment (config.py) and are overridden by flags.
 A problem the user can fix prints one line naming what to change and exits 2;
@@ -15,6 +15,7 @@ import logging
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Sequence
 from urllib.error import URLError
 
@@ -65,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH")
     check.add_argument("--json", action="store_true", help="print findings as JSON")
 
+    missed = sub.add_parser("unanswered",
+                            help="list the errors pasted in Slack that no entry matched")
+    missed.add_argument("--days", type=_days, default=None,
+                        help="only those seen in the last N days (default: all)")
+    missed.add_argument("--limit", type=_positive, default=20,
+                        help="errors to show, most frequent first (default 20)")
+    missed.add_argument("--json", action="store_true", help="print them as JSON")
+
     serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode unless --http)")
     serve.add_argument("--http", action="store_true",
                        help="serve Slack's HTTP requests at /slack/events")
@@ -88,6 +97,16 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive number of matches")
     return number
+
+
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if not days > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of days")
+    return days
 
 
 def _knowledge_option(parser: argparse.ArgumentParser) -> None:
@@ -205,7 +224,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"{len(knowledge.entries)} entries from {len(knowledge.files)} files "
               f"-> {settings.db_path}")
-    return 0
+    # The good entries are stored either way; a script still learns that some
+    # knowledge was left out.
+    return 1 if any(d.level == "error" for d in knowledge.diagnostics) else 0
 
 
 def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
@@ -246,6 +267,29 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return run_check(settings.knowledge, as_json=args.json, settings=settings)
 
 
+def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    from .unanswered import unanswered_errors
+
+    errors = unanswered_errors(settings.state_db, days=args.days)
+    if args.json:
+        print(json.dumps([e.to_dict() for e in errors[:args.limit]], indent=2,
+                         ensure_ascii=False))
+        return 0
+    period = f" in the last {args.days:g} days" if args.days else ""
+    if not errors:
+        print(f"No unanswered errors{period} in {settings.state_db}.")
+        return 0
+    print(f"{len(errors)} errors nobody could answer{period} (from {settings.state_db}); "
+          "each one is a candidate for a new entry:\n")
+    print(f"{'times':>5}  {'channels':>8}  {'last seen':16}  error")
+    for e in errors[:args.limit]:
+        seen = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.last_seen))
+        print(f"{e.times:>5}  {e.channels:>8}  {seen:16}  {e.sample or '(no sample kept)'}")
+    if len(errors) > args.limit:
+        print(f"\n... and {len(errors) - args.limit} more: raise --limit to see them.")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .knowledge_base import open_knowledge
     from .server import check_settings, serve
@@ -264,6 +308,7 @@ COMMANDS = {
     "lookup": cmd_lookup,
     "eval": cmd_eval,
     "check": cmd_check,
+    "unanswered": cmd_unanswered,
     "serve": cmd_serve,
 }
 

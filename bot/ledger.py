@@ -63,7 +63,8 @@ _SCHEMA = {
         "reply_ts": str,
         "updated": float,
     },
-    "unanswered": {"channel": str, "ts": str, "fingerprint": str, "at": float},
+    "unanswered": {"channel": str, "ts": str, "fingerprint": str, "at": float,
+                   "sample": str},
     "pace": {"channel": str, "next_at": float},
 }
 
@@ -251,8 +252,11 @@ class Ledger:
         with self.state.transaction() as db:
             return _bot_answers(db, channel, since)
 
-    def unanswered(self, channel: str, ts: str, fingerprint: str) -> None:
-        """Remember an error nobody could answer (once per message)."""
+    def unanswered(self, channel: str, ts: str, fingerprint: str, sample: str = "") -> None:
+        """Remember an error nobody could answer (once per message).
+
+        sample: the error line, masked, for `known-issue unanswered` to show.
+        """
         with self.state.transaction() as db:
             db["unanswered"].insert(
                 {
@@ -260,9 +264,12 @@ class Ledger:
                     "ts": ts,
                     "fingerprint": fingerprint,
                     "at": self.clock(),
+                    "sample": sample,
                 },
                 pk=("channel", "ts"),
                 ignore=True,
+                # State files written before samples were kept gain the column.
+                alter=True,
             )
 
     def unanswered_errors(self) -> list[dict]:

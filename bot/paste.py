@@ -67,6 +67,17 @@ def paste_segments(text: str) -> tuple[list[str], list[str]]:
     return lines, segments(lines)
 
 
+def headline(text: str, width: int = 200) -> str:
+    """The line a person would quote from the paste: its strongest error line,
+    with ids, hosts and paths masked (it is kept, and shown to others)."""
+    _, scored = paste_segments(text)
+    if not scored:
+        return ""
+    # Shown in a terminal later: no control characters from the paste.
+    line = "".join(ch for ch in mask(max(scored, key=error_strength)) if ch.isprintable())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def _clauses(masked: str) -> tuple[list[dict[str, float]], dict[str, float] | None]:
     clauses = [weighted_tokens(c) for c in _CLAUSE.split(masked)]
     # "Current value: 'true'" ends in a value: a message has a few whole words.

@@ -56,6 +56,17 @@ def test_ingest_reports_entries_and_database(tmp_path, db_env):
     assert (tmp_path / "knowledge.db").exists()
 
 
+def test_ingest_with_a_missing_path_keeps_the_rest_and_exits_1(tmp_path, db_env):
+    result = run_cli("ingest", "knowledge", str(tmp_path / "no-such-dir"), env=db_env)
+
+    assert result.returncode == 1
+    assert "no-such-dir" in result.stderr and "not found" in result.stderr
+    assert result.stdout.startswith("13 entries from 1 files")
+    lookup = run_cli("lookup", "--json", "Error: EACCES: permission denied, mkdir "
+                     "'/app/.next/cache'", env=db_env)
+    assert json.loads(lookup.stdout)[0]["confidence"] == "high"
+
+
 def test_database_is_rebuilt_when_the_markdown_is_newer(tmp_path):
     knowledge = tmp_path / "kb.md"
     knowledge.write_text("## Ops\n\n### Disk full on build host\n\n**Symptoms:**\n\n"

@@ -95,10 +95,11 @@ def test_unanswerable_error_is_recorded_quietly(events_url, fake_slack, settings
     assert fake_slack.posts() == [] and fake_slack.calls_to("chat.postEphemeral") == []
     rows = (
         sqlite3.connect(settings.state_db)
-        .execute("select channel, ts, length(fingerprint) from unanswered")
+        .execute("select channel, ts, length(fingerprint), sample from unanswered")
         .fetchall()
     )
-    assert rows == [(WATCHED, "7.0", 16)]
+    assert rows == [(WATCHED, "7.0", 16,
+                     "FrobnicatorException: the widget cache exploded at shard <n>")]
 
 
 def test_low_match_is_offered_only_to_the_poster(start_bot, slack_kb, fake_slack):
