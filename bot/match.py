@@ -27,7 +27,7 @@ from .identifiers import (code_families, entry_codes, exception_names, foreign_c
 from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import NEGATED, mask, weighted_tokens, word_sequence
-from .paste import line_tokens, message_words, paste_segments, whole_words
+from .paste import frame_words, line_tokens, message_words, paste_segments, whole_words
 from .signals import (error_strength, is_personal, is_talk, is_warning, reports_problem,
                       sounds_printed, source_names)
 from .snippet import snippet_for
@@ -161,10 +161,13 @@ class Matcher:
         ranked = self._with_paste_words(hits, paste_weights)
         ranked = self._titles_named(ranked)
         ranked = [(e, h) for e, h in ranked if h.score >= thresholds.FLOOR]
-        words = whole_words(segments)
+        said = whole_words(segments)
+        # Whole entries are compared (BM25) on what the lines say and on the
+        # names of the functions that threw.
+        words = said | frame_words(lines)
         ranked = self._reordered(ranked, words, segments)
         paste = _Paste(
-            words=len(words),
+            words=len(said),
             problem=reports_problem(lines),
             foreign_code=bool(foreign_codes(lines, self._codes, self._families)),
             lines=lines,

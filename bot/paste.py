@@ -7,6 +7,7 @@ before it say where it happened and are shared by many different errors.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from . import thresholds
@@ -21,6 +22,12 @@ MAX_PASTE_CHARS = 40_000
 MAX_SEGMENTS = 20
 
 _CLAUSE = re.compile(r":\s+")
+# The function a stack frame names: "at new ShadowDomRenderer (...)", Firefox's
+# "selectRootElement@http://...", Chrome's "Zone.run @ zone.js:138".
+_FRAME_FUNCTION = re.compile(
+    r"^\s*at\s+(?:new\s+|async\s+)?([\w$.<>]+)|^([\w$.<>]+)@|^(\S+)\s@\s")
+# Frames nearest the throw name what failed; further down it is the framework's loop.
+FRAME_NAMES = 6
 _DIGITS = re.compile(r"\d+")
 
 
@@ -106,6 +113,21 @@ def line_tokens(line: str) -> dict[str, float]:
         for word, weight in clause.items():
             out[word] = max(out.get(word, 0.0), weight * factor)
     return out
+
+
+def frame_words(lines: list[str]) -> set[str]:
+    """Words of the functions the first stack frames name, and their parts.
+
+    Frames are not scored (they are where, not what), but the thrower's name
+    often says what went wrong: `throwCyclicDependencyError`,
+    `DefaultDomRenderer2.selectRootElement`.
+    """
+    words: set[str] = set()
+    names = (m for line in lines if (m := _FRAME_FUNCTION.match(line)))
+    for found in itertools.islice(names, FRAME_NAMES):
+        function = next(g for g in found.groups() if g).rsplit(".", 1)[-1]
+        words.update(w for w in weighted_tokens(function) if len(w) > 2)
+    return words
 
 
 def whole_words(lines: list[str]) -> set[str]:

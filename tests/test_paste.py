@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.paste import paste_segments
+from bot.normalize import paste_lines
+from bot.paste import frame_words, paste_segments
 from bot.signals import is_talk, reports_problem, sounds_printed
 
 
@@ -63,3 +64,26 @@ def test_what_is_talk_about_an_incident(text, talk):
 ])
 def test_what_sounds_printed_by_a_tool(text, printed):
     assert sounds_printed(text) is printed
+
+
+def test_frame_words_name_the_functions_nearest_the_throw():
+    lines = paste_lines(
+        "Error: Cannot instantiate cyclic dependency! ApplicationRef\n"
+        "    at throwCyclicDependencyError (core.js:5469)\n"
+        "    at new ShadowDomRenderer (platform-browser.umd.js:1117:39)\n"
+        "selectRootElement@http://localhost:4200/vendor.js:25605:36\n"
+        "Zone.runTask @ zone.js:138\n")
+
+    words = frame_words(lines)
+
+    assert {"throw", "circular", "dependency", "shadow", "renderer", "select", "root",
+            "element", "task"} <= words
+    assert "localhost" not in words and "core" not in words
+
+
+def test_frame_words_stop_after_the_first_frames():
+    lines = paste_lines("Error: boom\n" + "".join(
+        f"    at handler{chr(97 + i)}Step (app.js:{i}:1)\n" for i in range(10)))
+
+    assert {"handlerastep", "handlerfstep"} <= frame_words(lines)
+    assert "handlergstep" not in frame_words(lines)

@@ -266,3 +266,38 @@ def test_a_message_that_denies_what_the_page_denies_finds_that_page(selectors_kb
     assert best.entry.id == "root-missing"
     assert second.entry.id == "selector-clash"
     assert best.score - second.score >= 3
+
+
+SELECTOR_ADVICE = """## Debugging the error
+
+Check the element and the selector the component declares, and the template
+that should hold it.
+"""
+
+SELECTOR_TWINS = {
+    "ZX5104.md": "# Root Element Was Not Found\n\nAt bootstrap the selector of the root "
+                 "component did not match any element of the page.\n\n" + SELECTOR_ADVICE,
+    "ZX0300.md": "# Selector Collision\n\nTwo components use a selector that matches the "
+                 "same element, so the element did not match any single component.\n\n"
+                 + SELECTOR_ADVICE,
+}
+SELECTOR_MISS = 'Error: The selector "demo-app" did not match any elements'
+
+
+@pytest.fixture(scope="module")
+def selector_kb(tmp_path_factory):
+    return pages_kb_from(tmp_path_factory, "selector", {**PAGES, **SELECTOR_TWINS})
+
+
+def test_the_function_that_threw_breaks_a_tie_its_message_leaves(selector_kb):
+    bare = selector_kb.lookup(SELECTOR_MISS)
+    with_stack = selector_kb.lookup(
+        SELECTOR_MISS + "\n    at DefaultDomRenderer2.selectRootElement (platform-browser.js:2805)"
+                        "\n    at createElement (core.js:10549)")
+
+    # The message alone fits both pages about as well; the frame says the
+    # root element was being selected.
+    assert {m.entry.id for m in bare[:2]} == {"ZX5104", "ZX0300"}
+    assert abs(bare[0].score - bare[1].score) < thresholds.MARGIN * 100
+    assert with_stack[0].entry.id == "ZX5104"
+    assert with_stack[0].confidence != "high"  # a near tie stays a suggestion
