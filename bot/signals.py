@@ -30,7 +30,7 @@ _TOOL_TROUBLE = (
     r"expensive")
 _TOOL_PHRASES = re.compile(
     r"\b(?:" + _TOOL_TROUBLE + r"|could not|couldn't|is required|no suitable|"
-    r"(?:not|in)compatible|should be|is missing)\b", re.I)
+    r"(?:not |in)compatible|should be|is missing)\b", re.I)
 
 # Words people use when describing a fault in their own words.
 TROUBLE_WORDS = re.compile(

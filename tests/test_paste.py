@@ -59,6 +59,7 @@ def test_what_is_talk_about_an_incident(text, talk):
     ("Error: EACCES: permission denied", True),
     ("The pipe 'date' could not be found in the 'OrderRowComponent' component.", True),
     ("URL is malformed \"/auth/signin\". Please use only absolute URLs", True),
+    ("Image Optimization using the default loader is not compatible with export", True),
     ("build is green again after clearing the CI cache, not sure what happened", False),
     ("the checkout page is slow since the deploy, still digging", False),
 ])
