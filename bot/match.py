@@ -28,8 +28,8 @@ from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import NEGATED, mask, weighted_tokens, word_sequence
 from .paste import frame_words, line_tokens, message_words, paste_segments, whole_words
-from .signals import (error_strength, is_personal, is_talk, is_warning, reports_problem,
-                      sounds_printed, source_names)
+from .signals import (error_strength, is_personal, is_talk, is_warning, printed_in,
+                      reports_problem, sounds_printed, source_names)
 from .snippet import snippet_for
 from .templates import find_templates, make_template
 
@@ -419,7 +419,7 @@ class Matcher:
         # The entry must know the error itself, not only where it happened:
         # "nginx: [emerg] bind() ... failed (98: Address already in use)" is
         # not the entry about another nginx [emerg].
-        if not sounds_printed(first.query_line) or min(
+        if not printed_in(first.query_line, lines) or min(
                 self._known_share(ranked[0][0], first.query_line),
                 self._known_share(ranked[0][0], first.query_line, message_only=True),
         ) < thresholds.AGREE_KNOWN:

@@ -137,6 +137,19 @@ def sounds_printed(line: str) -> bool:
     return error_strength(line) > 0 or bool(_TOOL_PHRASES.search(line))
 
 
+def printed_in(line: str, lines: list[str]) -> bool:
+    """Worded as a tool words trouble, or the next line of a message that is.
+
+    Tools wrap a message over lines: "ERROR in No suitable injection token for
+    parameter 'el' of class 'X'." goes on with "no type or decorator".
+    """
+    if sounds_printed(line):
+        return True
+    at = lines.index(line) if line in lines else 0
+    return at > 0 and error_strength(lines[at - 1]) == 2 \
+        and not is_personal(lines[at - 1]) and not is_personal(line)
+
+
 def reports_problem(lines: list[str]) -> bool:
     """Whether any line says something is wrong, as a tool or as a person."""
     return any(ERROR_WORDS.search(ln) or TROUBLE_WORDS.search(ln) or _WARNING.search(ln)

@@ -39,6 +39,17 @@ when the daemon configuration sets an option this version does not know.
 
 Remove the option or upgrade the builder.
 """,
+    "missing-injection-type.md": """# Missing Injection Type
+
+#### Why This Error Occurred
+
+A constructor parameter has no type or decorator, so the injector has nothing to
+look the dependency up by.
+
+#### Possible Ways to Fix It
+
+Give the parameter a type the injector knows, or add an `@Inject()` decorator.
+""",
 }
 
 
@@ -100,3 +111,26 @@ def test_a_tag_that_only_gives_the_level_changes_nothing(reference_kb):
 
     assert best.entry.id == "ZX0400"
     assert best.confidence == "high"
+
+
+def test_a_message_a_tool_wrapped_onto_its_next_line_is_answered(reference_kb,
+                                                                 high_out_of_reach):
+    best = reference_kb.lookup(
+        "ERROR in Unable to resolve a token for parameter 'el' of class 'FitText'.\n"
+        "  no type or decorator")[0]
+
+    assert (best.entry.id, best.query_line) == ("missing-injection-type",
+                                                "no type or decorator")
+    assert best.confidence == "high"
+
+
+@pytest.mark.parametrize("paste", [
+    "no type or decorator",
+    "I looked at the constructor again.\nno type or decorator",
+])
+def test_the_same_words_not_under_an_error_are_not_answered(reference_kb, high_out_of_reach,
+                                                            paste):
+    best = reference_kb.lookup(paste)[0]
+
+    assert best.entry.id == "missing-injection-type"
+    assert best.confidence != "high"
