@@ -16,7 +16,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.error import URLError
 
 from slack_bolt.error import BoltError
@@ -82,31 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
-    return port
+def _checked(convert: Callable[[str], float], ok: Callable[[float], bool],
+             what: str) -> Callable[[str], float]:
+    """An argparse type: the value converted, or one line saying what it must be."""
+    def parse(value: str) -> float:
+        try:
+            number = convert(value)
+        except ValueError:
+            number = None
+        if number is None or not ok(number):
+            raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
+        return number
+    return parse
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive number of matches")
-    return number
-
-
-def _days(value: str) -> float:
-    try:
-        days = float(value)
-    except ValueError:
-        days = -1.0
-    if not days > 0:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of days")
-    return days
+_port = _checked(int, lambda n: 0 <= n <= 65535, "a port number (0-65535)")
+_positive = _checked(int, lambda n: n >= 1, "a positive whole number")
+_days = _checked(float, lambda d: d > 0, "a positive number of days")
 
 
 def _knowledge_option(parser: argparse.ArgumentParser) -> None:

@@ -178,13 +178,6 @@ def test_knowledge_with_no_markdown_is_an_error_not_a_miss(tmp_path, db_env):
     assert str(empty) in result.stderr
 
 
-def test_lookup_limit_must_be_positive(db_env):
-    result = run_cli("lookup", "--limit", "0", "x", env=db_env)
-
-    assert result.returncode == 2
-    assert "--limit" in result.stderr
-
-
 def test_a_miss_does_not_echo_terminal_control_sequences(db_env):
     result = run_cli("lookup", "-", input="\x1b]0;pwned\x07zzqx \x1b[31mred\x1b[0m",
                      env=db_env)
@@ -209,3 +202,16 @@ def test_a_missing_or_wrong_setting_is_one_line_and_exit_2(db_env, env, args, va
     assert variable in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args, says", [
+    (["lookup", "--limit", "0", "x"], "'0' is not a positive whole number"),
+    (["serve", "--http", "--port", "70000"], "'70000' is not a port number (0-65535)"),
+    (["unanswered", "--days", "soon"], "'soon' is not a positive number of days"),
+])
+def test_a_bad_number_is_one_line_saying_what_it_must_be(args, says):
+    result = run_cli(*args)
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith(says)
+    assert "Traceback" not in result.stderr
