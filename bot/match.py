@@ -165,7 +165,7 @@ class Matcher:
         # Whole entries are compared (BM25) on what the lines say and on the
         # names of the functions that threw.
         words = said | frame_words(lines)
-        ranked = self._reordered(ranked, words, segments)
+        ranked = self._reordered(ranked, words, segments, lines)
         paste = _Paste(
             words=len(said),
             problem=reports_problem(lines),
@@ -336,12 +336,13 @@ class Matcher:
         return sorted(ranked, key=lambda kv: -kv[1].score)
 
     def _reordered(self, ranked: list[tuple[str, _Hit]], words: set[str],
-                   segments: list[str]) -> list[tuple[str, _Hit]]:
+                   segments: list[str], lines: list[str]) -> list[tuple[str, _Hit]]:
         """Near ties in the order of their score plus shares of their BM25 and of
         their title that the paste says ("Export of name 'ngForm' not found!" is
         the page titled Export Not Found, not its compile-time twin), and the
         one matched on the earliest line first: a log prints the cause before
-        its consequences.
+        its consequences. A warning printed beside another failure is neither:
+        its entry gets no credit for its title or its place.
 
         Scores stay as they are, so an entry moved up past a better-scoring one
         is within MARGIN of the next and cannot be more than a low-confidence
@@ -358,10 +359,16 @@ class Matcher:
         titled = {e: self._title_said(e, words) for e, _ in close}
         where = {e: segments.index(h.query_line) if h.query_line in segments else len(segments)
                  for e, h in close}
-        first = min(where.values())
-        close.sort(key=lambda eh: -(eh[1].score + mix * bm25[eh[0]] / best
-                                    + thresholds.TITLE_TIE * titled[eh[0]]
-                                    + thresholds.ORDER_TIE * (where[eh[0]] == first)))
+        aside = {e for e, h in close if self._fails_elsewhere(e, h.query_line, lines)}
+        first = min((at for e, at in where.items() if e not in aside), default=0)
+
+        def tie_break(entry_id: str) -> float:
+            if entry_id in aside:
+                return 0.0
+            return (thresholds.TITLE_TIE * titled[entry_id]
+                    + thresholds.ORDER_TIE * (where[entry_id] == first))
+
+        close.sort(key=lambda eh: -(eh[1].score + mix * bm25[eh[0]] / best + tie_break(eh[0])))
         return close + ranked[len(close):]
 
     def _bm25_first(self, ranked: list[tuple[str, _Hit]], words: set[str]) -> bool:

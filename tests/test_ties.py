@@ -301,3 +301,36 @@ def test_the_function_that_threw_breaks_a_tie_its_message_leaves(selector_kb):
     assert abs(bare[0].score - bare[1].score) < thresholds.MARGIN * 100
     assert with_stack[0].entry.id == "ZX5104"
     assert with_stack[0].confidence != "high"  # a near tie stays a suggestion
+
+
+WARNING_AND_FAILURE = {
+    "opt-out-static-rendering.md": "# Opt-out of Static Rendering\n\n#### Why This Error "
+                                   "Occurred\n\nA `loadInitial` in the root page turns static "
+                                   "rendering off for every page of the site.\n\n#### Possible "
+                                   "Ways to Fix It\n\nMove the data loading into the pages "
+                                   "that need it.\n",
+    "page-without-component.md": "# Page Without a Component\n\n#### Why This Error Occurred"
+                                 "\n\nSome pages have a default export that is not a "
+                                 "component.\n\n#### Possible Ways to Fix It\n\nExport a "
+                                 "component as the default export of every page.\n",
+}
+OPTED_OUT = ("Warning: You have opted-out of Static Rendering due to `loadInitial` in "
+             "`pages/_root`.\n")
+BUILD_FAILED = ("> Build error occurred\nError: static rendering failed: found pages "
+                "without a component as default export in pages/")
+
+
+@pytest.fixture(scope="module")
+def warning_kb(tmp_path_factory):
+    return pages_kb_from(tmp_path_factory, "warning", {**PAGES, **WARNING_AND_FAILURE})
+
+
+def test_a_warning_printed_before_the_failure_does_not_win_the_tie(warning_kb):
+    matches = warning_kb.lookup(OPTED_OUT + BUILD_FAILED)
+
+    # The warning comes first and says its page's whole title, but the build
+    # failed on the other line.
+    assert [m.entry.id for m in matches[:2]] == ["page-without-component",
+                                                 "opt-out-static-rendering"]
+    assert matches[0].score < matches[1].score
+    assert warning_kb.lookup(OPTED_OUT)[0].entry.id == "opt-out-static-rendering"
