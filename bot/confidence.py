@@ -68,7 +68,7 @@ def conflicting_values(query_line: str, entry_line: str, title: str = "") -> boo
 
 
 def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: bool,
-          elsewhere: bool,
+          elsewhere: bool, other_error: bool,
           score: float, query_line: str, entry_line: str, entry_kind: str,
           name_only: bool, title: str = "") -> str | None:
     """Why a match that scores high must not be answered unprompted, or None."""
@@ -85,6 +85,8 @@ def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: 
         return "paste names an undocumented code"
     if foreign_tool:
         return "the line comes from a tool the knowledge does not cover"
+    if other_error:
+        return "paste names another error type than the entry's"
     if elsewhere:
         return "the paste's failure is on another line than this warning"
     if conflicting_values(query_line, entry_line, title):

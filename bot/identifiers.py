@@ -172,6 +172,20 @@ def names_its_error(line: str) -> bool:
     return bool(_CODE.search(line) or _ERROR_TYPE.search(line) or _SHORT_CODE.search(line))
 
 
+def error_types(text: str) -> set[str]:
+    """The error types a text prints: `TypeError`, `AccessDeniedException`."""
+    return set(_ERROR_TYPE.findall(text))
+
+
+def entry_error_types(lines: Iterable[Line]) -> dict[str, set[str]]:
+    """Entry id -> the error types its titles and quoted errors print."""
+    types: dict[str, set[str]] = {}
+    for line in lines:
+        if line.kind in _STATES_ERROR and ("Error" in line.text or "Exception" in line.text):
+            types.setdefault(line.entry_id, set()).update(error_types(line.text))
+    return types
+
+
 def paste_exception_names(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(exception name, line) pairs in paste order."""
     for line in lines:

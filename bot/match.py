@@ -22,8 +22,9 @@ from rapidfuzz import fuzz
 
 from . import thresholds
 from .confidence import band, doubt, same_text
-from .identifiers import (code_families, entry_codes, exception_names, foreign_codes,
-                          names_its_error, paste_exception_names, paste_identifiers)
+from .identifiers import (code_families, entry_codes, entry_error_types, error_types,
+                          exception_names, foreign_codes, names_its_error,
+                          paste_exception_names, paste_identifiers)
 from .index import LineIndex, StoredLine, plain
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, Entry, Line, Match
 from .normalize import NEGATED, mask, weighted_tokens, word_sequence
@@ -101,6 +102,7 @@ class Matcher:
         self._codes = entry_codes(entries)
         self._families = code_families(entries)
         self._exceptions = exception_names(ln for ln in lines if ln.entry_id in self.entries)
+        self._error_types = entry_error_types(ln for ln in lines if ln.entry_id in self.entries)
         self.index = LineIndex(self.entries, lines)
         self._templates = [t for ln in lines
                            if ln.entry_id in self.entries and (t := make_template(ln))]
@@ -126,6 +128,8 @@ class Matcher:
                            for name, quoted in self._exceptions.items()}
         for name, quoted in exception_names(fresh).items():
             new._exceptions[name] = {**new._exceptions.get(name, {}), **quoted}
+        new._error_types = {e: t for e, t in self._error_types.items() if e not in touched}
+        new._error_types.update(entry_error_types(fresh))
         new.index = self.index.updated(touched, fresh)
         new._templates = [t for t in self._templates if t.line.entry_id not in touched]
         new._templates += [t for ln in fresh if (t := make_template(ln))]
@@ -423,6 +427,13 @@ class Matcher:
         if first.stored is None or first.score < thresholds.AGREE_MIN \
                 or first.score - runner < thresholds.AGREE_LEAD:
             return False
+        # A name in the root cause or the fix (`LoadingLink`, `questionId`) is
+        # not the entry saying the message, and a root cause that explains the
+        # mechanism uses its words in passing ("tokens were refreshed/rotated"):
+        # the paste must cover a fair share of that sentence.
+        kind = first.stored.line.kind
+        if kind == "code" or (kind == "cause" and first.cover < thresholds.AGREE_CAUSE_COVER):
+            return False
         # The entry must know the error itself, not only where it happened:
         # "nginx: [emerg] bind() ... failed (98: Address already in use)" is
         # not the entry about another nginx [emerg].
@@ -463,6 +474,7 @@ class Matcher:
         reason = doubt(paste_words=paste.words, problem=paste.problem,
                        foreign_code=paste.foreign_code,
                        foreign_tool=self._foreign_tool(hit.query_line),
+                       other_error=self._other_error(ranked[i][0], hit.query_line),
                        elsewhere=self._fails_elsewhere(ranked[i][0], hit.query_line,
                                                        paste.lines),
                        score=hit.score,
@@ -540,6 +552,17 @@ class Matcher:
         names = source_names(line)
         return bool(names) and not any(
             w in self.index.idf for name in names for w in weighted_tokens(name))
+
+    def _other_error(self, entry_id: str, line: str) -> bool:
+        """The line's error type is not one the entry knows, and the entry names its own.
+
+        "... failed to create Cloudwatch log stream: ResourceNotFoundException"
+        shares every word of its context with the entry whose error is
+        AccessDeniedException, and is another error.
+        """
+        ours = self._error_types.get(entry_id)
+        named = error_types(line)
+        return bool(ours) and bool(named) and not (named & ours)
 
     def _name_only(self, stored: StoredLine) -> bool:
         """The line is one identifier (`llm_response_cache`) that other entries use too."""

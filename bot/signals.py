@@ -57,20 +57,37 @@ _INFORMATIONAL = re.compile(
 # People talking about an incident rather than reporting one: it is over, it
 # was something else, or it is on the calendar.
 _TALK = re.compile(
-    r"^\W*resolved\b|🎉|:tada:|"
+    r"^\W*(?:resolved|merged|fixed|closed|(?:PR|MR|pull request) ?#?\d+)\b|🎉|:tada:|"
     r"\b(?:(?:is|was|now|been|got) resolved|unrelated|hotfix(?:ed)?|"
     r"rolled back|post-?mortem|retro(?:spective)?|all clear|is back up|back to normal|"
     r"reminder|psa|til|not urgent|ignore|lunch ?& ?learn|brown[- ]?bag|"
     r"blog ?post|write-?up|next sprint|should document|mute|"
-    r"(?:incident|ticket) (?:is )?closed|closing (?:inc-?\d+|the (?:incident|ticket)))\b",
+    # the fix is in, or on its way: "we fixed the X", "PR #412: fix X"
+    r"(?:we|i|has been|have been|was|got|just) fixed|fixed (?:it|this|that)|"
+    r"status: ?(?:done|closed|resolved|fixed)|"
+    r"(?:runbook|docs?|wiki|readme|playbook) (?:is |has been )?updated|"
+    # it was never a fault: "that's expected, just wait", "hitting fine now"
+    r"(?:that|it|this) ?'?s (?:expected|normal|by design)|just wait|"
+    r"(?<!not )(?:fine|works?|working|ok|green|stable) (?:again )?now|"
+    # asking who takes it on
+    r"who wants (?:it|this)|any takers|still pending|"
+    r"(?:incident|ticket) (?:is )?closed|"
+    r"closing (?:[a-z][a-z0-9]*-\d+|inc-?\d+|the (?:incident|ticket|issue)))\b",
     re.I)
 # Talk is a few lines; a long log may say "rolled back" in passing.
 TALK_MAX_LINES = 3
 
 
 def is_talk(lines: list[str]) -> bool:
-    """A short message about an incident that is over, unrelated or scheduled."""
-    return len(lines) <= TALK_MAX_LINES and any(_TALK.search(ln) for ln in lines)
+    """A short message about an incident that is over, unrelated or scheduled.
+
+    An error printed on a line of its own under "PR #412 build failed:" is a
+    report, whatever the line above it says.
+    """
+    if len(lines) > TALK_MAX_LINES:
+        return False
+    talk = [ln for ln in lines if _TALK.search(ln)]
+    return bool(talk) and not any(error_strength(ln) == 2 for ln in lines if ln not in talk)
 
 
 def is_informational(line: str) -> bool:

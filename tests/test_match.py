@@ -152,6 +152,30 @@ def test_second_testers_false_alarms_stay_silent(team_kb):
     assert report["channel_recall"] == 1.0
 
 
+def test_third_testers_false_alarms_stay_silent(team_kb):
+    """qa3-cases: a third tester's false alarms on the team log: short errors
+    that share a name or two words with a root cause, talk about a fix that is
+    in (merged, closed, "fine now", "who wants it?"), and an error of another
+    type in an entry's context."""
+    from bot.evaluate import evaluate, load_cases
+
+    report = evaluate(team_kb, load_cases(str(DATA / "qa3-cases.jsonl"))).summary()
+
+    assert report["false_alarms"] == 0
+
+
+@pytest.mark.parametrize("report", [
+    "PR #412 build failed:\nfailed to create task for container: failed to initialize logging "
+    "driver: failed to create Cloudwatch log stream: AccessDeniedException: User: "
+    "arn:aws:sts::123456789012:assumed-role/x/i-0abc is not authorized to perform: "
+    "logs:CreateLogStream",
+    "still broken after the deploy, it is not fine now:\nnginx: [emerg] unknown directive "
+    '"gzip_level" in /etc/nginx/nginx.conf:34',
+])
+def test_a_report_that_mentions_a_pr_or_fine_is_still_answered(team_kb, report):
+    assert team_kb.lookup(report)[0].confidence == "high"
+
+
 def test_the_error_at_the_end_of_a_long_log_is_found(team_kb):
     healthy = "\n".join(
         f"web  | 2026-04-01T10:{i // 60:02d}:{i % 60:02d}.123Z info  GET /api/v1/courses/{i} "

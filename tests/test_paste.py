@@ -50,6 +50,11 @@ def test_what_reports_a_problem(text, problem):
     ("deploy finished 🎉", True),
     ("Error: the request could not be resolved", False),
     ("nginx keeps crashing after the deploy", False),
+    ("Merged: fix nginx crash loop caused by gzip_level typo", True),
+    ("closing INFRA-230 (awslogs-stream-prefix not supported), removed the option", True),
+    ("the double API prefix bug is still pending, who wants it?", True),
+    ("cache not hitting? no, it's hitting fine now", True),
+    ("still failing, it is not fine now", False),
 ])
 def test_what_is_talk_about_an_incident(text, talk):
     assert is_talk([text]) is talk
