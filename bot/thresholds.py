@@ -9,15 +9,16 @@ chosen on these labelled sets, re-run with `known-issue eval` after any change:
     tests/data/team-cases.jsonl (knowledge/)     28  1.00      1.00          0     0
     tests/data/qa-cases.jsonl (knowledge/)       41  1.00      0.74          0     0
     tests/data/qa2-cases.jsonl (knowledge/)      13  1.00      1.00          0     0
+    tests/data/qa3-cases.jsonl (knowledge/)      16     -         -          0     -
     ../shared/eval/realworld-dev.jsonl           60  1.00      0.86          0     0
-    bench/cases/realworld-proxy-angular.jsonl    83  0.92      0.68          0     0
-    bench/cases/realworld-proxy-nextjs.jsonl    100  0.92      0.81          0     0
+    bench/cases/realworld-proxy-angular.jsonl    83  0.93      0.69          0     0
+    bench/cases/realworld-proxy-nextjs.jsonl    100  0.93      0.81          0     0
     bench/cases/corpus-proxy.jsonl              146  0.93      0.75          1     0
     bench/cases/corpus-negatives.jsonl           88     -         -          5     -
-    bench/cases/realworld-check.jsonl            84  0.96      0.73          0     0
+    bench/cases/realworld-check.jsonl            84  0.99      0.75          0     0
       (the last six on ../shared/corpus/nextjs-errors and angular-errors)
 
-qa-cases and qa2-cases were written by testers trying to break the bot.
+qa-cases, qa2-cases and qa3-cases were written by testers trying to break the bot.
 The realworld-proxy sets are real pastes from public bug reports about corpus
 entries the real-world dev set does not cover, collected the way that set was,
 by people who had not seen the matcher; realworld-check is a third such set,
