@@ -427,6 +427,10 @@ class Matcher:
         if first.stored is None or first.score < thresholds.AGREE_MIN \
                 or first.score - runner < thresholds.AGREE_LEAD:
             return False
+        # One shared word is no agreement: "Error: connect ECONNREFUSED" is not
+        # the page that invites readers to "connect with the community".
+        if len({w for w in first.shared if not w.startswith(NEGATED)}) < thresholds.AGREE_SHARED:
+            return False
         # A name in the root cause or the fix (`LoadingLink`, `questionId`) is
         # not the entry saying the message, and a root cause that explains the
         # mechanism uses its words in passing ("tokens were refreshed/rotated"):

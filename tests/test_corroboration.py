@@ -25,7 +25,10 @@ performance.
 #### Possible Ways to Fix It
 
 Reduce the amount of data your loaders return. The threshold can be raised with
-`routeDataLimit` when the cost is understood.
+`routeDataLimit` when the cost is understood. If you are stuck with this error,
+ask in the discussion forum.
+
+To talk it over, connect with the community.
 """,
     "builder-unknown-option.md": """# Unknown Builder Option
 
@@ -134,3 +137,12 @@ def test_the_same_words_not_under_an_error_are_not_answered(reference_kb, high_o
 
     assert best.entry.id == "missing-injection-type"
     assert best.confidence != "high"
+
+
+def test_one_shared_word_is_no_agreement(reference_kb, high_out_of_reach):
+    # The only page that says "connect" invites readers to connect with the
+    # community; the paste's own error (ECONNREFUSED) is in no page.
+    matches = reference_kb.lookup("Error: connect ECONNREFUSED 127.0.0.1:5432")
+
+    assert matches[0].entry.id == "large-route-data"
+    assert matches[0].confidence != "high"
