@@ -395,8 +395,11 @@ class Matcher:
             return False
         # Said by the line that matched, as a tool says it: "is the export not
         # found thing resolved?" names the title too, as a question.
+        # In the title's order, too: "Cannot find module 'x'" says every word of
+        # "Module Not Found", as another message.
         line = ranked[0][1].query_line
-        if not _as_a_tool_says(line) \
+        title = self.entries[ranked[0][0]].title
+        if not _as_a_tool_says(line) or not _in_order(line, title) \
                 or self._title_said(ranked[0][0], whole_words([line])) < thresholds.TITLE_SAID:
             return False
         return len(ranked) < 2 or \

@@ -51,6 +51,16 @@ def test_the_twin_whose_title_the_paste_says_comes_first(twins_kb, title_decides
     assert matches[0].confidence == "high"
 
 
+def test_the_title_words_in_another_order_do_not_tell_twins_apart(twins_kb,
+                                                                  title_decides):
+    # Every word of "Export Not Found", as another sentence (as "Cannot find
+    # module 'x'" is not the page titled Module Not Found).
+    matches = twins_kb.lookup("Error: Cannot find export 'ngForm' of the view")
+
+    assert matches[0].entry.id == "ZX0301"
+    assert matches[0].confidence != "high"
+
+
 def test_a_message_that_says_only_part_of_a_title_is_not_answered(twins_kb,
                                                                  title_decides):
     matches = twins_kb.lookup("Error: export 'ngForm' is not available in this view")
