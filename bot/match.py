@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -522,7 +523,8 @@ class Matcher:
         # The most specific failing line: "Type error: Property 'x' does not
         # exist", not the "Failed to compile." banner above it.
         worst = max(failures, key=lambda i: sum(self._query_weights(lines[i]).values()))
-        if worst > 0 and lines[worst - 1] == warning and not names_its_error(lines[worst]):
+        if worst > 0 and lines[worst - 1] == warning and not names_its_error(lines[worst]) \
+                and not _LEVEL_FIRST.match(lines[worst]):
             return False
         return self._known_share(entry_id, lines[worst]) < thresholds.FAILURE_KNOWN
 
@@ -597,6 +599,10 @@ class Matcher:
                 shared=hit.shared,
             ))
         return out
+
+
+# A log record of its own: "error - unhandledRejection: ...", "ERROR [App] ...".
+_LEVEL_FIRST = re.compile(r"^(?:error|err|fatal|ERROR|FATAL)\b\s*(?:-|:|\[)")
 
 
 def _top(items: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:

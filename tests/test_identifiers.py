@@ -136,6 +136,8 @@ def test_a_warning_with_a_docs_link_does_not_answer_a_failed_build(pages_kb):
     "⨯ Error: connect ECONNREFUSED 192.0.2.10:5432",
     "Error: P1001: Can't reach database server at `db:5432`",
     "AxiosError: Request failed with status code 502",
+    # a record of its own, at its own log level
+    "error - unhandledRejection: Request failed with status code 500",
 ])
 def test_an_error_of_its_own_under_a_warning_is_not_the_warnings_detail(
         pages_kb, failure):
