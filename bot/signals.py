@@ -52,7 +52,8 @@ _INFORMATIONAL = re.compile(
     r"|^\s*[✓✔]"
     # banners printed on every start, whatever happens next
     r"|^\W*(?:Angular is running in \w+ mode|Creating an optimized production build|"
-    r"Next\.js \d+\.\d+)", re.I)
+    # Next.js's banner, and its error overlay's footer "Next.js (13.4.1) is outdated"
+    r"Next\.js \(?v?\d+\.\d+)", re.I)
 
 # People talking about an incident rather than reporting one: it is over, it
 # was something else, or it is on the calendar.

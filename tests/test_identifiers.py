@@ -312,3 +312,38 @@ def test_a_code_or_link_named_in_passing_finds_the_entry_but_stays_quiet(
 
     assert best.entry.id == entry_id
     assert best.confidence != "high"
+
+
+STALENESS = {"version-staleness.md": """# Version Staleness
+
+#### Why This Error Occurred
+
+The framework in use is older than its latest release.
+
+#### Possible Ways to Fix It
+
+Upgrade to the latest release.
+"""}
+OVERLAY_FOOTER = f"Next.js (13.4.1) is outdated (learn more) {DOCS}/version-staleness"
+
+
+@pytest.fixture(scope="module")
+def overlay_kb(tmp_path_factory):
+    return pages_kb_from(tmp_path_factory, "overlay", {**PAGES, **STALENESS})
+
+
+def test_the_overlay_footer_beside_an_error_is_not_the_error(overlay_kb):
+    # The error overlay prints this footer under every runtime error.
+    matches = overlay_kb.lookup(
+        "Unhandled Runtime Error\n"
+        'Error: Invalid src prop (https://cdn.example.net/a.png), hostname "cdn.example.net" '
+        "is not listed\n" + OVERLAY_FOOTER)
+
+    assert matches[0].entry.id == "asset-host-unlisted"
+    assert all(m.confidence != "high" for m in matches if m.entry.id == "version-staleness")
+
+
+def test_the_overlay_footer_alone_is_answered(overlay_kb):
+    best = overlay_kb.lookup(OVERLAY_FOOTER)[0]
+
+    assert (best.entry.id, best.confidence) == ("version-staleness", "high")
