@@ -84,17 +84,23 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
     lines = list(lines)
     has_error = any(is_error_line(ln) for ln in lines)
     failed = any(error_strength(ln) == 2 for ln in lines)
+    named_failure = any(error_strength(ln) == 2 and names_its_error(ln) for ln in lines)
     reported = reports_problem([_URL.sub(" ", ln) for ln in lines])
     for i, line in enumerate(lines):
         if has_error and is_informational(line):
             continue
+        # A build that failed also prints warnings with links ("⚠ No build
+        # cache found ... /messages/no-cache"); the failure is the error. A
+        # warning's own code gives way only to an error with a name of its own
+        # ("ERROR HttpErrorResponse"), not to "Error occurs in the template of
+        # component X", which is the same diagnostic's context.
+        beside = failed and _warns(lines, i)
         for match in _CODE.finditer(line):
-            yield match.group(1), line, _as_printed(line, match.start(), match.end())
+            yield match.group(1), line, _as_printed(line, match.start(), match.end()) \
+                and not (beside and named_failure)
         for code in _TYPED_CODE.findall(line):
             yield code, line, False
-        if failed and _warns(lines, i):
-            # A build that failed also prints warnings with links ("⚠ No build
-            # cache found ... /messages/no-cache"); the failure is the error.
+        if beside:
             continue
         for url in _URL.findall(line):
             url = url.rstrip(".,;:")

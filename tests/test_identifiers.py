@@ -347,3 +347,21 @@ def test_the_overlay_footer_alone_is_answered(overlay_kb):
     best = overlay_kb.lookup(OVERLAY_FOOTER)[0]
 
     assert (best.entry.id, best.confidence) == ("version-staleness", "high")
+
+
+WARNED = "warning ZX0400: Widget ID generation collision detected for 'ui-pill'."
+
+
+def test_a_warnings_code_gives_way_to_a_failure_with_a_name_of_its_own(pages_kb):
+    matches = pages_kb.lookup(
+        WARNED + "\nERROR HttpErrorResponse {status: 0, statusText: 'Unknown Error'}")
+
+    assert matches[0].entry.id == "ZX0400"
+    assert matches[0].confidence != "high"
+
+
+def test_a_warnings_code_stands_beside_its_own_context_line(pages_kb):
+    best = pages_kb.lookup(
+        WARNED + "\nError occurs in the template of component CardListComponent.")[0]
+
+    assert (best.entry.id, best.confidence) == ("ZX0400", "high")
