@@ -96,8 +96,8 @@ def paste_identifiers(lines: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
         # component X", which is the same diagnostic's context.
         beside = failed and _warns(lines, i)
         for match in _CODE.finditer(line):
-            yield match.group(1), line, _as_printed(line, match.start(), match.end()) \
-                and not (beside and named_failure)
+            printed = _as_printed(line, match.start(), match.end()) or _seen_now(line)
+            yield match.group(1), line, printed and not (beside and named_failure)
         for code in _TYPED_CODE.findall(line):
             yield code, line, False
         if beside:
@@ -122,6 +122,18 @@ def _points_to_docs(line: str, url: str) -> bool:
     """
     before = line[:line.find(url)].rstrip().lower()
     return before.endswith(_DOCS_LEAD)
+
+
+# A person saying what they see now: "the build keeps printing NG8107 warnings".
+_SEEN_NOW = re.compile(
+    r"\b(?:keeps? (?:printing|throwing|showing|failing|logging)|throws?|throwing|"
+    r"fails? with|failing with|blows? up|crash(?:es|ing)?|I(?:'m)? get(?:ting)?|"
+    r"we(?:'re)? get(?:ting)?)\b", re.I)
+
+
+def _seen_now(line: str) -> bool:
+    """A person reports the code as happening now (not asking about it)."""
+    return bool(_SEEN_NOW.search(line)) and not line.rstrip().endswith("?")
 
 
 def _as_printed(line: str, start: int, end: int) -> bool:

@@ -365,3 +365,18 @@ def test_a_warnings_code_stands_beside_its_own_context_line(pages_kb):
         WARNED + "\nError occurs in the template of component CardListComponent.")[0]
 
     assert (best.entry.id, best.confidence) == ("ZX0400", "high")
+
+
+def test_a_person_reporting_a_code_they_see_now_is_answered(pages_kb):
+    best = pages_kb.lookup("since the upgrade the dev server keeps printing ZX0400 "
+                           "for the pill widgets on every page")[0]
+
+    assert (best.entry.id, best.confidence) == ("ZX0400", "high")
+
+
+def test_a_person_asking_about_a_code_is_not_answered_unprompted(pages_kb):
+    best = pages_kb.lookup("does the dev server keep printing ZX0400 for the pill "
+                           "widgets for everyone, or is it just me?")[0]
+
+    assert best.entry.id == "ZX0400"
+    assert best.confidence != "high"
