@@ -298,15 +298,19 @@ class Answers:
     def permalink(self, client: WebClient, row: ledger.Reply) -> str:
         """A link to an earlier reply, from Slack or built like Slack builds them."""
         try:
-            return client.chat_getPermalink(
+            # slack_sdk answers a missing key with None, not KeyError.
+            link = client.chat_getPermalink(
                 channel=row.channel, message_ts=row.reply_ts
-            )["permalink"]
-        except (SlackApiError, KeyError):
-            ts = (row.reply_ts or row.thread_ts).replace(".", "")
-            return (
-                f"https://slack.com/archives/{row.channel}/p{ts}"
-                f"?thread_ts={row.thread_ts}&cid={row.channel}"
-            )
+            ).get("permalink")
+        except SlackApiError:
+            link = None
+        if link:
+            return link
+        ts = (row.reply_ts or row.thread_ts).replace(".", "")
+        return (
+            f"https://slack.com/archives/{row.channel}/p{ts}"
+            f"?thread_ts={row.thread_ts}&cid={row.channel}"
+        )
 
     def _compose(
         self, client: WebClient, asked: Asked, explicit: bool

@@ -3,7 +3,8 @@
 Socket Mode needs no public URL, so it is the default. HTTP mode serves events, the
 slash command and interactivity on one path, /slack/events, plus a /healthz that
 answers without touching Slack, for load balancers and the container health
-check: 503 until the knowledge is loaded, then 200. The server starts before the
+check: 503 until the knowledge is loaded, then 200. Only requests that Slack
+signed, of a size Slack sends, get past this module. The server starts before the
 knowledge is read, so Slack's requests are acknowledged meanwhile and answered
 once it is. SIGTERM (or SIGINT) stops either mode cleanly: no new requests,
 in-flight answers finished, the Socket Mode connection closed. What the app
@@ -12,6 +13,7 @@ does with a request is slack_app.py's business.
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
 import socket
@@ -24,6 +26,7 @@ import waitress
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
@@ -42,6 +45,15 @@ LOAD_WAIT_SECONDS = 120.0
 # How long requests already read may take to be answered at shutdown. Acks are
 # immediate, so this is only ever a slow /healthz or a slash command's ack.
 DRAIN_SECONDS = 3.0
+# The largest request body read. Slack's biggest bodies carry a long message
+# several times: a message holds up to 40,000 characters (160 kB of UTF-8 at
+# most), an edit's event has it before and after, each as text and as blocks,
+# and commands and clicks come form-encoded, up to three times their size.
+# Anything larger is not from Slack, and is refused without being read.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+# Refused requests are noted in the log at most this often: anyone can post to
+# the URL, but a wrong SLACK_SIGNING_SECRET must still show.
+REFUSAL_NOTE_SECONDS = 60.0
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Server = BaseWSGIServer | MultiSocketServer
@@ -122,7 +134,14 @@ def serve(
     app = build_app(settings, knowledge)
     try:
         if http:
-            server = make_server(app, host, port, ready=lambda: knowledge.ready)
+            server = make_server(
+                app,
+                host,
+                port,
+                ready=lambda: knowledge.ready,
+                # check_settings has made sure there is one.
+                signing_secret=settings.signing_secret or "",
+            )
             failures: list[BaseException] = []
             threading.Thread(
                 target=_load_or_stop,
@@ -201,10 +220,21 @@ def _end_read(handler: SocketModeHandler) -> None:
 
 
 def make_server(
-    app: App, host: str, port: int, ready: Callable[[], bool] = lambda: True
+    app: App,
+    host: str,
+    port: int,
+    ready: Callable[[], bool] = lambda: True,
+    *,
+    signing_secret: str,
 ) -> Server:
     """A waitress server for the app, bound but not yet running (port 0 picks one)."""
-    return waitress.create_server(wsgi_app(app, ready), host=host, port=port)
+    return waitress.create_server(
+        wsgi_app(app, ready, signing_secret=signing_secret),
+        host=host,
+        port=port,
+        # waitress answers a body of this size or more with 413, unread.
+        max_request_body_size=MAX_BODY_BYTES + 1,
+    )
 
 
 def run_until(server: Server, stop: threading.Event) -> None:
@@ -234,27 +264,116 @@ def _busy(server: Server) -> bool:
     return any(channel.requests or channel.total_outbufs_len for channel in channels)
 
 
-def wsgi_app(app: App, ready: Callable[[], bool] = lambda: True) -> WsgiApp:
-    """The WSGI application: Bolt on /slack/events, readiness on /healthz."""
+def wsgi_app(
+    app: App, ready: Callable[[], bool] = lambda: True, *, signing_secret: str
+) -> WsgiApp:
+    """The WSGI application: Bolt on /slack/events, readiness on /healthz.
+
+    A request reaches Bolt only with a valid signature: nothing unsigned is
+    parsed, so nothing unsigned can fail in Bolt or make the bot call anyone.
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    verifier = SignatureVerifier(signing_secret)
+    refusals = _Refusals()
 
     def application(
         environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        # Answering must not depend on Slack being reachable, only on us.
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == HEALTH_PATH and method == "GET":
-            if not ready():
-                start_response("503 Service Unavailable", _TEXT)
-                return [b"loading"]
-            start_response("200 OK", _TEXT)
-            return [b"ok"]
+            return _health(ready(), start_response)
+        if path != EVENTS_PATH or method != "POST":
+            return _text(start_response, "404 Not Found", "Not Found")
+        body = _read_body(environ)
+        if body is None:
+            refusals.note(f"a body over {MAX_BODY_BYTES} bytes")
+            return _text(start_response, "413 Request Entity Too Large", _TOO_LARGE)
+        if not _signed_by_slack(verifier, body, environ):
+            refusals.note("a bad or missing signature")
+            return _text(start_response, "401 Unauthorized", _UNSIGNED)
+        # The body has been read; Bolt reads it again (and checks it again).
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)
 
     return application
 
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+_UNSIGNED = (
+    "Invalid request signature: this URL only answers requests that Slack signed "
+    "with the app's signing secret."
+)
+_TOO_LARGE = (
+    f"Request body too large: Slack's requests are under {MAX_BODY_BYTES} bytes."
+)
+
+
+def _health(ready: bool, start_response: Callable[..., Any]) -> list[bytes]:
+    # Answering must not depend on Slack being reachable, only on us.
+    if not ready:
+        return _text(start_response, "503 Service Unavailable", "loading")
+    return _text(start_response, "200 OK", "ok")
+
+
+def _text(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
+    start_response(status, _TEXT)
+    return [text.encode()]
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    """The request body, or None when it is larger than any Slack sends.
+
+    Only the declared length is read, so a larger one is never waited for.
+    """
+    try:
+        length = max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        length = 0  # waitress itself refuses such a request
+    if length > MAX_BODY_BYTES:
+        return None
+    return environ["wsgi.input"].read(length)
+
+
+def _signed_by_slack(
+    verifier: SignatureVerifier, body: bytes, environ: dict[str, Any]
+) -> bool:
+    """Whether the request carries Slack's recent signature of exactly this body."""
+    try:
+        return verifier.is_valid(
+            body,
+            environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+            environ.get("HTTP_X_SLACK_SIGNATURE"),
+        )
+    except ValueError:
+        # slack_sdk raises, rather than answering False, for a timestamp that is
+        # not a whole number and for a body that is not UTF-8.
+        return False
+
+
+class _Refusals:
+    """Notes refused requests in the log, at most once per REFUSAL_NOTE_SECONDS."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._quiet_until = 0.0
+
+    def note(self, reason: str) -> None:
+        with self._lock:
+            self._count += 1
+            now = time.monotonic()
+            if now < self._quiet_until:
+                return
+            count, self._count = self._count, 0
+            self._quiet_until = now + REFUSAL_NOTE_SECONDS
+        log.warning(
+            "refused %d request(s) to %s, the last for %s; if Slack's own are "
+            "refused, check SLACK_SIGNING_SECRET",
+            count,
+            EVENTS_PATH,
+            reason,
+        )
 
 
 def _load_or_stop(

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -52,39 +53,37 @@ RELOAD = "reload"
 # burst in a few channels must not hold every thread (Bolt's default is 5).
 LISTENER_THREADS = 32
 
-__all__ = ["COMMAND", "Lookup", "build_app", "build_client"]
+# Set on a request's context once Bolt has verified and authorized it; the
+# error handler acts on nothing else.
+TRUSTED = "known_issue_trusted"
 
-
-def build_client(settings: Settings) -> WebClient:
-    """A WebClient for settings.api_url (or Slack's), retrying rate limits and drops."""
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url or WebClient.BASE_URL,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+__all__ = ["COMMAND", "Lookup", "build_app"]
 
 
 def build_app(
     settings: Settings,
     kb: Lookup,
     *,
-    client: WebClient | None = None,
     process_before_response: bool = False,
 ) -> App:
-    """Build the Bolt app that answers from kb; calls auth.test once, here."""
-    client = client or build_client(settings)
+    """Build the Bolt app that answers from kb; checks the token with auth.test here."""
     app = App(
         name="known-issue",
-        client=client,
+        # The token, not a client: Bolt also reads SLACK_BOT_TOKEN itself, and
+        # warns that the token goes unused whenever it is given a client.
+        token=settings.bot_token,
+        # Bolt's own auth.test would go to slack.com before its client can be
+        # pointed at settings.api_url; ours follows, once it is.
+        token_verification_enabled=False,
         # Passed explicitly (even when empty, for Socket Mode) so that Bolt does
         # not fall back to reading the environment itself.
         signing_secret=settings.signing_secret or "",
         process_before_response=process_before_response,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, "known-issue"),
     )
+    client = _point_at_slack(app.client, settings)
+    # Fail at start-up, not on the first event, when Slack refuses the token.
+    client.auth_test()
     state = StateDB(settings.state_db)
     answers = Answers(
         settings,
@@ -93,25 +92,59 @@ def build_app(
         Feedback(state),
         ChannelDirectory(settings.rules, client),
     )
+    _mark_trusted(app)
     _listen_to_messages(app, answers)
     _listen_to_buttons(app, Clicks(answers))
     _listen_to_command(app, settings, kb, answers)
-
-    @app.error
-    def on_error(
-        error: Exception, body: dict, client: WebClient, respond: Respond
-    ) -> None:
-        event = body.get("event") or {}
-        what = event.get("type") or body.get("command") or body.get("type")
-        log.error(
-            "failed to handle %s (event %s)",
-            what,
-            body.get("event_id", "-"),
-            exc_info=error,
-        )
-        _apologise(body, client, respond)
-
+    app.error(_on_error)
     return app
+
+
+def _point_at_slack(client: WebClient, settings: Settings) -> WebClient:
+    """Aim Bolt's client at settings.api_url (or Slack's), retrying rate limits
+    and drops. Bolt copies both into the client each listener gets."""
+    client.base_url = settings.api_url or WebClient.BASE_URL
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=2),
+    ]
+    return client
+
+
+def _mark_trusted(app: App) -> None:
+    @app.use
+    def mark_trusted(context: BoltContext, next_: Callable[[], None]) -> None:
+        # Our middleware runs after Bolt's own, so only a request whose
+        # signature (in HTTP mode) and token checked out gets here.
+        context[TRUSTED] = True
+        next_()
+
+
+def _on_error(
+    error: Exception,
+    body: dict,
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+) -> BoltResponse | None:
+    if not context.get(TRUSTED):
+        # It failed before Bolt verified it, so anyone could have sent it: act
+        # on nothing in it (no apology to its channel or its response_url).
+        log.warning(
+            "refused a request that failed before it was verified (%s)",
+            type(error).__name__,
+        )
+        return BoltResponse(status=401, body="")
+    event = body.get("event") or {}
+    what = event.get("type") or body.get("command") or body.get("type")
+    log.error(
+        "failed to handle %s (event %s)",
+        what,
+        body.get("event_id", "-"),
+        exc_info=error,
+    )
+    _apologise(body, client, respond)
+    return None
 
 
 def _listen_to_messages(app: App, answers: Answers) -> None:

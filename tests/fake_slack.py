@@ -50,6 +50,8 @@ class FakeSlack:
         self.files: dict[str, dict] = {}
         # apps.connections.open hands out this URL (a FakeSocketMode's).
         self.socket_url: str | None = None
+        # A method answers with the body stored here instead of its usual one.
+        self.answers: dict[str, dict] = {}
         # Seconds a method takes to answer, for tests of slow Slack.
         self.delays: dict[str, float] = {}
         self._scripted: dict[str, list[tuple[int, dict, dict]]] = {}
@@ -122,6 +124,8 @@ class FakeSlack:
             return queue.pop(0) if queue else None
 
     def answer(self, method: str, params: dict) -> dict:
+        if method in self.answers:
+            return self.answers[method]
         if method == "auth.test":
             return {
                 "ok": True,
@@ -370,8 +374,10 @@ def serve_bot():
     stop = threading.Event()
     threads = []
 
-    def serve(app, ready=lambda: True) -> str:
-        server = make_server(app, "127.0.0.1", 0, ready=ready)
+    def serve(app, ready=lambda: True, signing_secret=SIGNING_SECRET) -> str:
+        server = make_server(
+            app, "127.0.0.1", 0, ready=ready, signing_secret=signing_secret
+        )
         thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
         thread.start()
         threads.append(thread)

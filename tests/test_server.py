@@ -1,3 +1,4 @@
+import logging
 import os
 import signal
 import socket
@@ -5,12 +6,15 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from fake_slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    command_body,
     event_body,
     event_envelope,
     get,
@@ -21,7 +25,7 @@ from slack_rig import KNOWLEDGE, PASTE, message
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.server import check_settings, serve
+from bot.server import MAX_BODY_BYTES, check_settings, serve, wsgi_app
 from bot.slack_app import build_app
 
 pytest_plugins = ["fake_slack", "slack_rig"]
@@ -63,6 +67,156 @@ def test_healthz_answers_ok_without_calling_slack(base_url, fake_slack):
 def test_other_paths_are_not_found(base_url):
     assert get(f"{base_url}/slack/events")[0] == 404
     assert get(f"{base_url}/")[0] == 404
+
+
+# A message from anyone, anywhere: what an attacker would make the bot answer.
+FORGED_EVENT = event_body(
+    {"type": "message", "channel": "C_ANY", "user": "U_ANY", "text": "x", "ts": "1.0"}
+)
+FORM = "application/x-www-form-urlencoded"
+
+
+def _forged_command(fake_slack):
+    return command_body("x", fake_slack.response_url("forged"))
+
+
+def _outbound(fake_slack):
+    return [c["method"] for c in fake_slack.calls if c["method"] != "auth.test"]
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["abc", "1.5", ""], ids=["word", "float", "empty"]
+)
+@pytest.mark.parametrize("kind", ["event", "command"])
+def test_request_with_a_malformed_timestamp_is_refused_and_not_acted_on(
+    base_url, fake_slack, caplog, timestamp, kind
+):
+    body, content_type = (
+        (FORGED_EVENT, "application/json")
+        if kind == "event"
+        else (_forged_command(fake_slack), FORM)
+    )
+    status, _ = signed_post(
+        f"{base_url}/slack/events",
+        body,
+        content_type=content_type,
+        secret="not-the-secret",
+        headers={"X-Slack-Request-Timestamp": timestamp},
+    )
+
+    assert status == 401
+    assert _outbound(fake_slack) == []
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", "application/json"),
+        ("[1,2,3]", "application/json"),
+        ("payload=%7Bbad", FORM),
+        ("command=/known-issue&text=%ZZ", FORM),
+    ],
+    ids=["broken-json", "json-list", "broken-payload", "broken-form"],
+)
+def test_unsigned_junk_is_refused_without_a_traceback(
+    base_url, fake_slack, caplog, body, content_type
+):
+    status, reply = signed_post(
+        f"{base_url}/slack/events", body, content_type=content_type, secret="wrong"
+    )
+
+    assert status == 401
+    assert reply.startswith("Invalid request signature: this URL only answers")
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert _outbound(fake_slack) == []
+
+
+def test_request_without_a_signature_is_refused(base_url, fake_slack):
+    request = urllib.request.Request(
+        f"{base_url}/slack/events", data=FORGED_EVENT.encode(), method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+
+    assert refused.value.code == 401
+    assert _outbound(fake_slack) == []
+
+
+def _status_of_post_declaring(base_url, length, sent=b"a" * 65536):
+    """POST to /slack/events declaring a body of length bytes, sending only sent."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nX-Slack-Signature: v0=00\r\n"
+            b"X-Slack-Request-Timestamp: 1\r\n"
+            + f"Content-Length: {length}\r\n\r\n".encode()
+            + sent
+        )
+        status_line = connection.makefile("rb").readline()
+    return int(status_line.split()[1])
+
+
+def test_oversized_body_is_refused_unread(base_url, fake_slack, caplog):
+    # 30 MB declared, 64 kB sent: the answer comes without waiting for the rest.
+    assert _status_of_post_declaring(base_url, 30_000_000) == 413
+    assert _status_of_post_declaring(base_url, MAX_BODY_BYTES + 1) == 413
+    assert "Traceback" not in caplog.text
+    assert _outbound(fake_slack) == []
+
+
+def test_body_of_the_largest_size_is_read_and_checked(base_url):
+    status, _ = signed_post(
+        f"{base_url}/slack/events", "a" * MAX_BODY_BYTES, secret="wrong"
+    )
+
+    assert status == 401
+
+
+def test_app_refuses_an_oversized_body_under_any_server(http_settings):
+    class Unreadable:
+        def read(self, size=-1):
+            raise AssertionError("an oversized body must not be read")
+
+    application = wsgi_app(
+        build_app(http_settings, NoKnowledge()), signing_secret=SIGNING_SECRET
+    )
+    statuses = []
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_LENGTH": str(MAX_BODY_BYTES + 1),
+        "wsgi.input": Unreadable(),
+    }
+
+    body = b"".join(application(environ, lambda status, _: statuses.append(status)))
+
+    assert statuses == ["413 Request Entity Too Large"]
+    assert body.startswith(b"Request body too large")
+
+
+def test_refusals_are_noted_at_most_once_a_minute(base_url, caplog):
+    caplog.set_level(logging.INFO)
+    for _ in range(5):
+        signed_post(f"{base_url}/slack/events", FORGED_EVENT, secret="wrong")
+
+    notes = [r.getMessage() for r in caplog.records if r.name == "bot.server"]
+    assert notes == [
+        "refused 1 request(s) to /slack/events, the last for a bad or missing "
+        "signature; if Slack's own are refused, check SLACK_SIGNING_SECRET"
+    ]
+    assert "U_ANY" not in caplog.text
+
+
+def test_signed_request_still_reaches_the_app(base_url):
+    body = '{"type": "url_verification", "challenge": "c-1", "token": "t"}'
+
+    status, reply = signed_post(f"{base_url}/slack/events", body)
+
+    assert (status, reply) == (200, '{"challenge": "c-1"}')
 
 
 def _free_port():
@@ -161,6 +315,7 @@ def test_sigterm_stops_http_mode_cleanly(fake_slack, tmp_path):
 
     assert process.returncode == 0
     assert "band=high" in log and "server: stopped" in log
+    assert "`token` will be unused" not in log
     assert PASTE not in log and "10.0.0.5" not in log and BOT_TOKEN not in log
     assert _health(f"{base}/healthz") is None
 

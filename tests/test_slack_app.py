@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_slack import BOT_ID, BOT_TOKEN, BOT_USER_ID, command_body, signed_post
+from fake_slack import (
+    BOT_ID,
+    BOT_TOKEN,
+    BOT_USER_ID,
+    command_body,
+    event_body,
+    signed_post,
+)
+from slack_bolt.request import BoltRequest
 from slack_rig import (
     CHATTER,
     NGINX,
@@ -35,6 +43,7 @@ from slack_rig import (
 from bot import render
 from bot.channels import channel_rules
 from bot.config import Settings
+from bot.slack_app import build_app
 
 pytest_plugins = ["fake_slack", "slack_rig"]
 
@@ -377,6 +386,24 @@ def test_same_entry_again_soon_gets_a_pointer(events_url, fake_slack):
     assert all(len(b["text"]["text"]) <= 700 for b in rest)
 
 
+def test_same_as_links_the_thread_when_slack_gives_no_permalink(
+    events_url, fake_slack
+):
+    post_event(events_url, message(PASTE, ts="1.0"), "Ev1")
+    fake_slack.answers["chat.getPermalink"] = {"ok": True}
+    post_event(events_url, message(PASTE, ts="2.0"), "Ev2")
+
+    assert fake_slack.calls_to("chat.postEphemeral") == []  # no apology
+    first, second = fake_slack.posts()
+    # Built the way Slack builds them; mrkdwn escapes the & in a link.
+    link = (
+        f"https://slack.com/archives/{WATCHED}/p1800000000000001"
+        f"?thread_ts=1.0&amp;cid={WATCHED}"
+    )
+    section = decoded_blocks(second)[0]["text"]["text"]
+    assert section.startswith(f"Same as <{link}|the earlier thread>: ")
+
+
 def test_posts_in_one_channel_are_spaced(start_bot, fake_slack):
     # Slack's pace is one message a second per channel; a shorter one keeps this quick.
     assert Settings().post_interval == 1.0
@@ -534,6 +561,44 @@ def test_unsigned_request_is_rejected(events_url, fake_slack):
 
     assert status == 401
     assert fake_slack.posts() == []
+
+
+def _dispatch_unverified(app, body, content_type):
+    """Hand Bolt a request whose timestamp makes its signature check raise,
+    bypassing the HTTP layer that refuses such requests first."""
+    return app.dispatch(
+        BoltRequest(
+            body=body,
+            headers={
+                "content-type": content_type,
+                "x-slack-request-timestamp": "abc",
+                "x-slack-signature": "v0=00",
+            },
+        )
+    )
+
+
+@pytest.mark.parametrize("kind", ["event", "command"])
+def test_error_before_verification_makes_no_call(
+    settings, slack_kb, fake_slack, caplog, kind
+):
+    app = build_app(settings, slack_kb, process_before_response=True)
+    calls_before = len(fake_slack.calls)
+    if kind == "event":
+        forged = message(PASTE, channel="C_ANY", user="U_ANY")
+        response = _dispatch_unverified(app, event_body(forged), "application/json")
+    else:
+        forged = command_body(PASTE, fake_slack.response_url("forged"))
+        response = _dispatch_unverified(
+            app, forged, "application/x-www-form-urlencoded"
+        )
+
+    assert response.status == 401
+    assert fake_slack.calls[calls_before:] == []
+    assert "refused a request that failed before it was verified (ValueError)" in (
+        caplog.text
+    )
+    assert "Traceback" not in caplog.text
 
 
 def test_url_verification_echoes_the_challenge(events_url):

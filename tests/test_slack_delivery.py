@@ -33,6 +33,7 @@ from slack_rig import (
     post_event,
     post_form,
 )
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -261,6 +262,23 @@ def test_listeners_use_a_client_that_retries(settings, slack_kb, fake_slack):
     assert app.client.base_url == fake_slack.api_url
     kinds = {type(handler) for handler in app.client.retry_handlers}
     assert kinds == {ConnectionErrorRetryHandler, RateLimitErrorRetryHandler}
+
+
+def test_building_the_app_logs_no_warning(settings, slack_kb, caplog, monkeypatch):
+    # `serve` runs with the token in the environment, where Bolt looks too.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", settings.bot_token)
+    caplog.set_level(logging.WARNING)
+    build_app(settings, slack_kb)
+
+    assert caplog.records == []
+
+
+def test_token_slack_refuses_stops_the_build(settings, slack_kb, fake_slack):
+    fake_slack.fail("auth.test", error="invalid_auth")
+
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        build_app(settings, slack_kb)
+    assert len(fake_slack.calls_to("auth.test")) == 1
 
 
 def test_answer_names_the_paste_line_it_matched(events_url, fake_slack):
