@@ -185,7 +185,8 @@ def write_section(report: str) -> None:
     text = README.read_text() if README.exists() else "# Benchmarks\n"
     if SECTION in text and END in text:
         before, rest = text.split(SECTION, 1)
-        text = before + section + rest.split(END, 1)[1].lstrip("\n")
+        after = rest.split(END, 1)[1].lstrip("\n")
+        text = before + section + ("\n" + after if after else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     README.write_text(text)

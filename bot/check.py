@@ -21,10 +21,10 @@ from rapidfuzz import fuzz, process, utils
 
 from . import labels
 from .config import Settings
-from .ingest import read_knowledge
+from .ingest import SUFFIXES, find_files, read_all
 from .model import Diagnostic, Entry
 from .snippet import main_fix
-from .sources import sources_for
+from .sources import Source, sources_for
 
 # Two symptoms at least this alike (token_sort_ratio, 0-100) make a paste of
 # one land on both entries. 95 flags the same message with a word or a number
@@ -40,12 +40,29 @@ def check_paths(
     """Every finding for the knowledge under paths, sorted by file and line."""
     configured = settings.sources if settings else ()
     synonyms = labels.make_synonyms(settings.label_synonyms if settings else None)
-    knowledge = read_knowledge(sources_for(paths, configured), synonyms)
+    sources = sources_for(paths, configured)
+    files, problems = find_files(sources)
+    knowledge = read_all(files, problems, synonyms)
 
     findings = list(knowledge.diagnostics)
+    findings.extend(no_knowledge(sources, {f.source for f in files}, problems))
     findings.extend(missing_parts(knowledge.entries))
     findings.extend(ambiguous_symptoms(knowledge.entries))
     return sorted(findings, key=lambda d: (d.path, d.line, d.level != "error"))
+
+
+def no_knowledge(sources: Sequence[Source], found_through: set[Source],
+                 problems: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """A path with no knowledge file under it: a mistyped path must fail the CI."""
+    missing = {d.path for d in problems if d.level == "error"}  # already said
+    empty = [s for s in sources if s not in found_through and s.path not in missing]
+    # A file found through an earlier path is not found again through this one.
+    empty = [s for s in empty if not find_files([s])[0]]
+    kinds = ", ".join(SUFFIXES)
+    return [Diagnostic(s.path, 1, "error", f"no knowledge files ({kinds}) here: check "
+                                           "the path, or name the folder that holds "
+                                           "the troubleshooting markdown")
+            for s in empty]
 
 
 def missing_parts(entries: Sequence[Entry]) -> list[Diagnostic]:

@@ -147,19 +147,27 @@ def describe_failure(exc: BaseException, settings: Settings | None = None) -> st
                 "SLACK_API_URL")
     if getattr(exc, "errno", None) == errno.EADDRINUSE:
         return "the port is already in use: pick another with --port"
-    where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-    reason = f"{getattr(exc, 'strerror', None) or exc}{where}"
-    if settings and _is_database_path(getattr(exc, "filename", None), settings.db_path):
-        return (f"cannot use the knowledge database ({reason}): set KNOWN_ISSUE_DB "
-                "(or --db) to a writable file path")
-    return reason
+    filename = getattr(exc, "filename", None)
+    reason = getattr(exc, "strerror", None) or str(exc)
+    # Name the path the user gave and its setting, not the folder or the
+    # temporary file next to it that failed.
+    if settings and _is_database_path(filename, settings.db_path):
+        return (f"cannot use the knowledge database {settings.db_path} ({reason}): set "
+                "KNOWN_ISSUE_DB (or --db) to a writable file path")
+    if settings and _is_database_path(filename, settings.state_db):
+        return (f"cannot use the state database {settings.state_db} ({reason}): set "
+                "KNOWN_ISSUE_STATE_DB to a writable file path")
+    return f"{reason}: {filename}" if filename else reason
 
 
 def _is_database_path(filename: object, database: str) -> bool:
-    """Whether a failing path is the database file or one of its folders."""
+    """Whether a failing path is the database, one of its folders, or its temp file."""
     if not isinstance(filename, str):
         return False
-    return os.path.abspath(database).startswith(os.path.abspath(filename))
+    failed, db = os.path.abspath(filename), os.path.abspath(database)
+    # store.py builds into "<name>.<random>.tmp" beside the database.
+    return failed == db or db.startswith(failed.rstrip(os.sep) + os.sep) \
+        or failed.startswith(f"{db}.")
 
 
 def _positional_after_knowledge(parser: argparse.ArgumentParser,
@@ -225,7 +233,12 @@ def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
     from .knowledge_base import open_knowledge
     from .render import render_text
 
-    text = sys.stdin.read() if args.text == "-" else args.text
+    if args.text == "-":
+        # Bytes, decoded leniently: one stray byte in a pasted log is no reason
+        # to fail, whatever encoding the terminal claims.
+        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    else:
+        text = args.text
     if not text.strip():
         raise KnownIssueError("nothing to look up: pass the error text, or - and pipe it in")
     kb = open_knowledge(settings)

@@ -121,7 +121,8 @@ def load_cases(path: str) -> list[dict]:
     """Read and check the cases file; a bad line names its number."""
     cases = []
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: editors on Windows start UTF-8 files with a byte order mark.
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise KnownIssueError(f"cannot read cases file {path}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
@@ -138,6 +139,10 @@ def load_cases(path: str) -> list[dict]:
                 or not isinstance(case.get("expected"), list):
             raise KnownIssueError(
                 f'{path}:{n}: expected {{"query": str, "expected": [title or id, ...]}}')
+        if not all(isinstance(name, str) for name in case["expected"]):
+            # [null] would otherwise be compared as the title "None".
+            raise KnownIssueError(f"{path}:{n}: expected must be a list of entry ids "
+                                  'or titles as strings, such as ["nginx-crash-loop"]')
         case.setdefault("id", f"line-{n}")
         cases.append(case)
     if not cases:

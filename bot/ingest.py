@@ -49,6 +49,8 @@ class Knowledge:
     files: dict[str, Stamp] = field(default_factory=dict)
     # One file's knowledge only: it is broken as a whole (see ParseResult.damaged).
     damaged: bool = False
+    # One file's knowledge only: the file holds nothing but whitespace.
+    blank: bool = False
     # Combined knowledge only: each file's own Knowledge, by path, in read order,
     # and the problems found while looking for files (a path that is missing).
     parts: dict[str, Knowledge] = field(default_factory=dict)
@@ -196,6 +198,14 @@ def parse_file(
     if text is None and problem is not None:
         knowledge.diagnostics.append(problem)
         knowledge.damaged = True
+        return knowledge
+
+    if not (text or "").strip():
+        # Not damaged: an empty page is allowed. reload.py decides whether an
+        # emptied file that held entries keeps them.
+        knowledge.blank = True
+        knowledge.diagnostics.append(Diagnostic(str(path), 1, "warning",
+                                                "file is empty: no entries to read"))
         return knowledge
 
     layout = source.layout if source else None

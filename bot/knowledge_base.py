@@ -127,6 +127,7 @@ class KnowledgeBase:
                 gone = set(old.parts) - set(new.parts)
                 if not (parsed or gone or added or changed or removed):
                     return _report(new, [], [], [], [], [])
+                _require_entries(new, self.settings.knowledge)
 
                 touched = touched_files(old, new, parsed, {*added, *changed, *removed})
                 self._write(new, touched, _config_key(sources, synonyms))
@@ -139,6 +140,8 @@ class KnowledgeBase:
             else:
                 matcher = Matcher(new.entries, new.lines, self.link)
             built = time.perf_counter()
+        except KnowledgeError as exc:  # the files are wrong, not the code: no traceback
+            return _failed(old, str(exc))
         except Exception as exc:  # whatever broke, the old knowledge keeps serving
             logger.exception("reload failed; still serving the previous knowledge")
             return _failed(old, str(exc) or type(exc).__name__)
@@ -191,6 +194,27 @@ def _require_files(knowledge: Knowledge) -> None:
         raise KnowledgeError(f"{fatal[0].path}: {fatal[0].message}")
 
 
+def _require_entries(knowledge: Knowledge, paths: list[str]) -> None:
+    """A reload to no entries at all is a deploy gone wrong: keep the old ones.
+
+    Start-up refuses a folder with no knowledge; a reload must not serve one
+    and fall silent while /healthz still says ok.
+    """
+    if knowledge.entries:
+        return
+    if not knowledge.files:
+        raise KnowledgeError(f"no knowledge files (.md or .mdx) left in "
+                             f"{', '.join(paths)}: restore the troubleshooting "
+                             "markdown, or point KNOWN_ISSUE_KNOWLEDGE at it")
+    problems = knowledge.diagnostics
+    problem = next((d for d in problems if d.level == "error"),
+                   problems[0] if problems else None)
+    why = f" ({problem})" if problem else ""
+    raise KnowledgeError(f"no entries left in the {len(knowledge.files)} knowledge "
+                         f"file(s){why}: restore the entries; an empty knowledge is "
+                         "never served")
+
+
 def _reading(settings: Settings) -> tuple[list[Source], dict[str, str]]:
     """The sources to read and the label table, from settings."""
     return (sources_for(settings.knowledge, settings.sources),
@@ -216,6 +240,8 @@ def build_database(settings: Settings, force: bool = False) -> tuple[Knowledge, 
                              "KNOWN_ISSUE_KNOWLEDGE or --knowledge at the troubleshooting "
                              "markdown")
 
+    # Before anything reads it: a device or a pipe given as --db would hang the read.
+    store.check_replaceable(settings.db_path)
     key = _config_key(sources, synonyms)
     stamps = {f.path: f.stamp for f in files}
     if not force and store.is_current(settings.db_path, stamps, key):

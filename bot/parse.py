@@ -67,13 +67,15 @@ def parse_document(
     front = _front_matter(ctx)
     _check_fences(ctx)
 
-    chosen = layout or _declared_layout(ctx, front) or detect_layout(doc, synonyms)
+    # Asked once: it reports an unknown layout, and that must be said once.
+    declared = _declared_layout(ctx, front)
+    chosen = layout or declared or detect_layout(doc, synonyms)
     if chosen == "log":
         _parse_log(ctx)
     elif chosen == "faq":
         _parse_faq(ctx)
     else:
-        if layout is None and _declared_layout(ctx, front) is None:
+        if layout is None and declared is None:
             _hint_faq(ctx)
         _parse_page(ctx, front)
     return ctx.result
@@ -227,6 +229,8 @@ def _parse_log(ctx: Context) -> None:
         categories.append(block)
 
         end = _body_end(blocks, i)
+        if i in heads and _untitled(ctx, block):
+            continue
         if i in heads:
             entry = _new_entry(ctx, block, used_ids, category)
             build_entry(ctx, entry, split_sections(ctx, blocks[i + 1 : end]))
@@ -238,6 +242,15 @@ def _parse_log(ctx: Context) -> None:
             ctx.report(block.start + 1, "warning",
                        f"heading {block.text!r} has text but no labels, so it is not "
                        "read as an entry: add **Symptoms:** and **Fix:**")
+
+
+def _untitled(ctx: Context, head: Block, title: str | None = None) -> bool:
+    """An entry heading with no text: report it; it has no name and no anchor."""
+    if (head.text if title is None else title).strip():
+        return False
+    ctx.report(head.start + 1, "error", f"empty heading: write the entry's title after "
+                                        f"the '{'#' * head.level}'; entry skipped")
+    return True
 
 
 def _new_entry(ctx: Context, head: Block, used_ids: set[str], category: str | None,
@@ -285,6 +298,8 @@ def _parse_faq(ctx: Context) -> None:
 
         end = _body_end(blocks, i)
         title = _QUESTION_PREFIX.sub("", block.text)
+        if _untitled(ctx, block, title):
+            continue
         if end == i + 1:
             ctx.report(block.start + 1, "warning",
                        f"question {title!r} has no answer below it: skipped")
@@ -310,7 +325,7 @@ def _parse_page(ctx: Context, front: dict) -> None:
     line = 1
     if not title:
         # A section label ("## Fix") is never a title, even with nothing above it.
-        first = next((b for b in blocks if b.kind == "heading"
+        first = next((b for b in blocks if b.kind == "heading" and b.text.strip()
                       and not _is_label_heading(b, ctx.synonyms)), None)
         if first is None:
             ctx.report(1, "warning", "no title: give the file a '# Title' heading or "

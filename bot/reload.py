@@ -2,8 +2,9 @@
 
 Only files whose size or mtime changed are parsed again; every other file's
 knowledge is reused as it is. A file that comes back broken as a whole (not
-UTF-8, a fence or front matter left open) keeps serving its last good version
-until it is fixed, so one bad save never takes entries away. Swapping the
+UTF-8, a fence or front matter left open, emptied) keeps serving its last good
+version until it is fixed, so one bad save never takes entries away; a reload
+that would leave no entry at all fails (knowledge_base.py). Swapping the
 result in, and the database, is knowledge_base.py's job.
 """
 
@@ -98,10 +99,26 @@ def refresh(
 
         part = parse_file(found.path, synonyms, found.source, found.stamp)
         parsed.append(found.path)
+        if part.blank and previous is not None and previous.entries:
+            part = _emptied(part, found.path, len(previous.entries))
         if part.damaged and previous is not None:
             part = _last_good(previous, part, found.path)
         parts.append(part)
     return combine(parts, problems), parsed
+
+
+def _emptied(blank: Knowledge, path: str, held: int) -> Knowledge:
+    """A file saved empty that held entries: broken, so that it keeps them.
+
+    Truncating a file is a slip (a failed copy, an editor crash) far more often
+    than a way to remove entries; deleting the file, or its entries, removes them.
+    """
+    return Knowledge(
+        diagnostics=[Diagnostic(path, 1, "error",
+                                f"file is empty, though it held "
+                                f"{_count(held, 'entry', 'entries')}: restore its "
+                                "content, or delete the file to remove them")],
+        files=blank.files, damaged=True, blank=True)
 
 
 def _last_good(previous: Knowledge, broken: Knowledge, path: str) -> Knowledge:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from .errors import ConfigError
+
 # Long enough to ride out another process's write, short enough that a wedged
 # database shows up in the logs within one Slack retry.
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -27,16 +29,14 @@ class StateDB:
     """One connection to the state file, serialised between this process's threads."""
 
     def __init__(self, path: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit (isolation_level=None), so transactions are only the
-        # explicit BEGIN IMMEDIATE ones below.
-        conn = sqlite3.connect(
-            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            conn = _connect(path, busy_timeout)
+        except (OSError, sqlite3.Error) as exc:
+            # Raised at start-up, before any Slack event: name the setting to fix.
+            reason = getattr(exc, "strerror", None) or exc
+            raise ConfigError(f"cannot use the state database {path} ({reason}): set "
+                              "KNOWN_ISSUE_STATE_DB to a writable file path, such as "
+                              ".known-issue/state.db") from exc
         self.path = path
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
@@ -65,3 +65,23 @@ class StateDB:
     def close(self) -> None:
         with self._lock:
             self.db.close()
+
+
+def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit (isolation_level=None), so transactions are only the
+    # explicit BEGIN IMMEDIATE ones of StateDB.transaction.
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        # The first statement that reads the file: a file that is not a
+        # database fails here.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn

@@ -16,6 +16,8 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,18 +25,22 @@ from pathlib import Path
 
 import sqlite_utils
 
+from .errors import KnowledgeError
 from .ingest import Knowledge, Stamp, combine
 from .model import Diagnostic, Entry, Line
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "5"
+# The first 16 bytes of every SQLite file (https://www.sqlite.org/fileformat.html).
+SQLITE_HEADER = b"SQLite format 3\x00"
 # Where a diagnostic came from: one file's parse, the path search, or combining.
 SCOPE_FILE, SCOPE_PATHS, SCOPE_COMBINE = "file", "paths", "combine"
 
 
 def build(knowledge: Knowledge, db_path: str, config_key: str) -> None:
     """Write the knowledge to db_path, atomically replacing any earlier file."""
+    check_replaceable(db_path)
     with _swap(db_path, copy=False) as db:
         _create_tables(db)
         with db.conn:
@@ -64,6 +70,53 @@ def update(knowledge: Knowledge, db_path: str, paths: set[str]) -> None:
             _write_files(db, knowledge, changed)
             _write_diagnostics(db, knowledge)
     logger.info("updated %s: %d files rewritten", db_path, len(paths))
+
+
+def check_replaceable(db_path: str) -> None:
+    """Refuse to build over anything but a knowledge database (or nothing).
+
+    A build replaces the file outright, so a mistyped --db would otherwise turn
+    a markdown file, a device such as /dev/null, or the bot's state database
+    into a knowledge database without a word.
+    """
+    try:
+        info = os.stat(db_path)
+    except OSError:
+        return  # nothing there yet; a folder that cannot be made fails later
+    if not stat.S_ISREG(info.st_mode):
+        raise KnowledgeError(_not_ours(db_path, "is not a regular file"))
+    if info.st_size == 0:
+        return
+    with open(db_path, "rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise KnowledgeError(_not_ours(db_path, "is not an SQLite database"))
+    tables = _table_names(db_path)
+    # Every knowledge database since the first has had a meta table.
+    if tables is None or (tables and "meta" not in tables):
+        raise KnowledgeError(_not_ours(db_path, "is an SQLite database that "
+                                               "known-issue did not build"))
+
+
+def _table_names(db_path: str) -> set[str] | None:
+    """The tables of an SQLite file, read without changing it; None if unreadable."""
+    try:
+        conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = conn.execute("select name from sqlite_master where type = 'table'")
+        return {name for (name,) in rows}
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _not_ours(db_path: str, what: str) -> str:
+    return (f"the knowledge database {db_path} {what}, and building it would replace "
+            "it: set KNOWN_ISSUE_DB (or --db) to a new file path, such as "
+            ".known-issue/knowledge.db")
 
 
 @contextmanager
