@@ -22,6 +22,8 @@ from .normalize import mask, weighted_tokens
 _QUOTED = re.compile(r"""(?<![\w])(['"])([^'"\s]{1,120})\1""")
 # Cloud API actions and the like: logs:CreateLogStream, s3:PutObject.
 _ACTION = re.compile(r"\b[a-z][a-z0-9-]*:[A-Z][A-Za-z]+\b")
+# A file path named without quotes: "mkdir /home/node/.npm".
+_PATH = re.compile(r"(?<![\w.:/])/[\w.@+~-]+(?:/[\w.@+~-]+)+")
 
 
 def band(score: float, runner_score: float | None, siblings: bool) -> str:
@@ -53,6 +55,15 @@ def values(text: str) -> set[str]:
     return found
 
 
+def paths(text: str) -> set[str]:
+    """The words of the file paths a line names outside quotes (masked: the
+    home folder and deep prefixes go, the last parts stay)."""
+    found: set[str] = set()
+    for path in _PATH.findall(_QUOTED.sub(" ", text)):
+        found.update(_whole_words(mask(path)))
+    return found
+
+
 def _whole_words(text: str) -> set[str]:
     # gzip_comp_level and gzip_level share parts, not names.
     return {w for w, factor in weighted_tokens(text).items() if factor == 1.0}
@@ -62,9 +73,35 @@ def conflicting_values(query_line: str, entry_line: str, title: str = "") -> boo
     """Both lines name something, nothing they name is the same, and the entry's
     title does not name it either ("'sharp' is required" is the page titled
     Sharp Missing In Production, though its line quotes "standalone")."""
-    ours, theirs = values(query_line), values(entry_line)
-    return bool(ours) and bool(theirs) and not (ours & theirs) \
-        and not (ours & _whole_words(mask(title)))
+    named = _whole_words(mask(title))
+    for read in (values, lambda text: values(text) | paths(text)):
+        ours, theirs = read(query_line), read(entry_line)
+        if ours and theirs and not (ours & theirs) and not (ours & named):
+            return True
+    return False
+
+
+# "TypeError: fetch failed": an error type and the message it prints.
+_TYPED_MESSAGE = re.compile(r"\b([A-Z][A-Za-z0-9]*(?:Error|Exception)):\s+(\S.*)")
+
+
+def another_message(query_line: str, entry_line: str) -> bool:
+    """Both lines print the same error type with messages that differ.
+
+    "TypeError: fetch failed" is not "TypeError: Failed to parse URL from ...":
+    one type carries many errors, and its message is what tells them apart.
+    """
+    ours, theirs = _TYPED_MESSAGE.search(query_line), _TYPED_MESSAGE.search(entry_line)
+    if not ours or not theirs or ours.group(1) != theirs.group(1):
+        return False
+    said, stated = mask(ours.group(2)), mask(theirs.group(2))
+    return fuzz.token_sort_ratio(said, stated, processor=utils.default_process) < thresholds.SAME_MESSAGE
+
+
+def _says_no_more(query_line: str, entry_line: str) -> bool:
+    """The paste line is the entry's code and nothing else: someone pasting their
+    code (`const searchParams = useSearchParams()`), not the output of a check."""
+    return _whole_words(mask(query_line)) <= _whole_words(mask(entry_line))
 
 
 def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: bool,
@@ -75,6 +112,7 @@ def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: 
     if paste_words < thresholds.MIN_PASTE_WORDS:
         return "paste too short to be sure"
     if not problem and (score < thresholds.STRONG or entry_kind == "fix"
+                        or (entry_kind == "code" and _says_no_more(query_line, entry_line))
                         or len(entry_line.split()) < thresholds.STATEMENT_WORDS):
         # Without a word of trouble, only a statement the entry makes about the
         # problem counts ("Lots of rows have `hit_count = 0`"): not a name it
@@ -91,6 +129,8 @@ def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: 
         return "the paste's failure is on another line than this warning"
     if conflicting_values(query_line, entry_line, title):
         return "paste names something else"
+    if another_message(query_line, entry_line):
+        return "paste prints another message of the same error type"
     if name_only:
         return "only a name shared by several entries matched"
     return None

@@ -474,7 +474,8 @@ class Matcher:
         result = band(score, runner.score if runner else None, siblings)
         if i == 0 and (paste.corroborated or paste.titled):
             result = CONFIDENCE_HIGH
-        if result == CONFIDENCE_HIGH and (i > 0 or paste.talk or not hit.decisive):
+        if result == CONFIDENCE_HIGH and (i > 0 or paste.talk or not hit.decisive
+                                          or self._titled_elsewhere(ranked, i)):
             return CONFIDENCE_LOW
         if result != CONFIDENCE_HIGH or hit.stored is None:
             return result  # an exact code or docs link needs no second opinion
@@ -494,6 +495,20 @@ class Matcher:
             logger.debug("not answering %s unprompted: %s", ranked[i][0], reason)
             return CONFIDENCE_LOW
         return result
+
+    def _titled_elsewhere(self, ranked: list[tuple[str, _Hit]], i: int) -> bool:
+        """The line that matched says another entry's title, as a tool says it.
+
+        "Module not found: Can't resolve 'fs'" is the page titled Module Not
+        Found, even where another page quotes that message as its example.
+        """
+        hit = ranked[i][1]
+        line = hit.query_line
+        if hit.named or not _as_a_tool_says(line) \
+                or _says_phrase(line, self.entries[ranked[i][0]].title):
+            return False  # a code or docs link names the entry outright
+        return any(_says_phrase(line, self.entries[e].title)
+                   for j, (e, _) in enumerate(ranked[:RERANK]) if j != i)
 
     def _names_title(self, hit: _Hit) -> bool:
         """The paste line says (nearly) all of the entry's title: it names the problem.

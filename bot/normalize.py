@@ -43,7 +43,8 @@ _PREFIXES = [
     re.compile(r"^\s*\[\d+\]\s+"),  # concurrently / turbo: [0]
     re.compile(r"^\s*\d+\|[\w.-]{1,30}\s*\|\s?"),  # pm2 logs: "0|web  | "
     re.compile(r"^\s*#\d+\s+\d+\.\d+\s+"),  # docker buildx progress: "#11 115.8 "
-    re.compile(r"^\s*[\w.-]{1,30}\s+\|\s"),  # docker compose: "web  | "
+    # docker compose: "web  | "; not a code frame's line number ("12 | const x")
+    re.compile(r"^\s*(?!\d+\s+\|)[\w.-]{1,30}\s+\|\s"),
     re.compile(r"^\s*[\w.:@/-]{1,40}:(?:build|dev|start|test|lint):\s"),  # turbo
     re.compile(
         r"^\s*\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?:?\s*"

@@ -67,6 +67,11 @@ _TALK = re.compile(
     r"(?:we|i|has been|have been|was|got|just) fixed|fixed (?:it|this|that)|"
     r"status: ?(?:done|closed|resolved|fixed)|"
     r"(?:runbook|docs?|wiki|readme|playbook) (?:is |has been )?updated|"
+    # it has stopped: "NG0100 is gone now", "no longer showing after the revert",
+    # "errors stopped after the rollback", "NG0201 fixed", "mismatch sorted"
+    r"(?:is|are|all) gone|gone now|no longer (?:see\w*|show\w*|happen\w*|get\w*|"
+    r"occur\w*|there)|stopped (?:after|since|once|when)|closing (?:this|it) out|"
+    r"that was it|(?<!not )(?<!n't )(?:fixed|sorted(?: out)?)\s*[.!]*$|"
     # it was never a fault: "that's expected, just wait", "hitting fine now"
     r"(?:that|it|this) ?'?s (?:expected|normal|by design)|just wait|"
     r"(?<!not )(?:fine|works?|working|ok|green|stable) (?:again )?now|"

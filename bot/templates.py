@@ -14,6 +14,11 @@ from . import thresholds
 from .model import Line
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|\{[A-Za-z_][\w.]*\}|<[A-Za-z_]+>")
+# In code outside the symptoms, `{title}` is JSX or a format string, not a hole,
+# and a line with closing tags is markup: there only `${this}`, `{{ name }}` and
+# `<session_id>` count.
+_CODE_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|<[A-Za-z_]+>")
+_MARKUP = re.compile(r"</|/>")
 # The code prefix and a trailing ellipsis are optional in what tools print.
 _OPTIONAL = re.compile(r"^[A-Z]+\d+:\s*|\s*(\.\.\.|…)\s*$")
 
@@ -37,7 +42,9 @@ def make_template(line: Line) -> Template | None:
     `{{ PLACEHOLDER }}` alone would match anything, so it does not qualify.
     """
     text = _OPTIONAL.sub("", line.text.strip())
-    parts = _PLACEHOLDER.split(text)
+    if line.kind == "code" and _MARKUP.search(text):
+        return None
+    parts = (_CODE_PLACEHOLDER if line.kind == "code" else _PLACEHOLDER).split(text)
     if len(parts) < 2:
         return None
 

@@ -176,6 +176,34 @@ def test_a_report_that_mentions_a_pr_or_fine_is_still_answered(team_kb, report):
     assert team_kb.lookup(report)[0].confidence == "high"
 
 
+def test_fourth_testers_cases_get_no_false_alarm(team_kb):
+    """qa4-cases: a fourth tester's pastes on the team log, with their own
+    wording of each entry's errors and chatter, talk about fixes that are in,
+    and errors no entry covers."""
+    from bot.evaluate import evaluate, load_cases
+
+    report = evaluate(team_kb, load_cases(str(DATA / "qa4-cases.jsonl"))).summary()
+
+    assert report["false_alarms"] == 0 and report["wrong_high"] == 0
+    assert report["top1"] == 1.0 and report["channel_recall"] >= 0.9
+
+
+@pytest.mark.parametrize("other", [
+    # the same error type with another message
+    "Error fetching users: TypeError: fetch failed",
+    # the same error code at another path than the one the entry names
+    "Error: EACCES: permission denied, mkdir /home/node/.npm",
+])
+def test_another_error_in_an_entrys_words_is_not_answered_unprompted(team_kb, other):
+    assert team_kb.lookup(other)[0].confidence != "high"
+
+
+def test_the_entrys_error_at_a_path_of_the_same_kind_is_answered(team_kb):
+    best = team_kb.lookup("Error: EACCES: permission denied, mkdir '/srv/web/.next/cache'")[0]
+
+    assert best.confidence == "high" and "EACCES" in best.entry_line
+
+
 def test_the_error_at_the_end_of_a_long_log_is_found(team_kb):
     healthy = "\n".join(
         f"web  | 2026-04-01T10:{i // 60:02d}:{i % 60:02d}.123Z info  GET /api/v1/courses/{i} "

@@ -144,3 +144,10 @@ def test_a_denial_is_a_word_of_its_own(printed, documented):
 
 def test_saying_a_thing_is_not_denying_it():
     assert not any(w.startswith("not_") for w in weighted_tokens(mask("module found")))
+
+
+def test_a_code_frames_line_number_is_not_taken_for_a_compose_prefix():
+    lines = paste_lines("Type error: Property 'title' does not exist\n"
+                        "  12 |   return <h1>{props.title}</h1>")
+
+    assert [is_frame(line) for line in lines] == [False, True]

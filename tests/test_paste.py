@@ -55,6 +55,13 @@ def test_what_reports_a_problem(text, problem):
     ("the double API prefix bug is still pending, who wants it?", True),
     ("cache not hitting? no, it's hitting fine now", True),
     ("still failing, it is not fine now", False),
+    ("NG0100 is gone after moving the setter, closing this out", True),
+    ("NG0201 fixed", True),
+    ("AWS_REGION mismatch sorted", True),
+    ("Failed to find Server Action errors stopped after the rollback", True),
+    ('unknown directive "gzip_level" no longer showing after the revert', True),
+    ("Error: the page is not fixed", False),
+    ("GET /api/files 410 Gone", False),
 ])
 def test_what_is_talk_about_an_incident(text, talk):
     assert is_talk([text]) is talk
