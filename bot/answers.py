@@ -111,6 +111,11 @@ class Answers:
             # A private offer is still a message: talk that reports no problem
             # gets none.
             outcome = self.offer(client, asked, event_id)
+            if _looks_like_error(asked.paste.text):
+                # The channel got no answer: the error still wants an entry of
+                # its own, or a better wording of the one offered.
+                self.ledger.unanswered(paste.channel, paste.ts, asked.fingerprint,
+                                       headline(asked.paste.text), offered=asked.best.entry.id)
         elif asked.band == CONFIDENCE_NONE and _looks_like_error(asked.paste.text):
             self.ledger.unanswered(paste.channel, paste.ts, asked.fingerprint,
                                    headline(asked.paste.text))

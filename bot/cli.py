@@ -289,7 +289,9 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'times':>5}  {'channels':>8}  {'last seen':16}  error")
     for e in errors[:args.limit]:
         seen = time.strftime("%Y-%m-%d %H:%M", time.localtime(e.last_seen))
-        print(f"{e.times:>5}  {e.channels:>8}  {seen:16}  {e.sample or '(no sample kept)'}")
+        offered = f"  (offered privately: {e.offered})" if e.offered else ""
+        print(f"{e.times:>5}  {e.channels:>8}  {seen:16}  "
+              f"{e.sample or '(no sample kept)'}{offered}")
     if len(errors) > args.limit:
         print(f"\n... and {len(errors) - args.limit} more: raise --limit to see them.")
     return 0

@@ -64,7 +64,7 @@ _SCHEMA = {
         "updated": float,
     },
     "unanswered": {"channel": str, "ts": str, "fingerprint": str, "at": float,
-                   "sample": str},
+                   "sample": str, "offered": str},
     "pace": {"channel": str, "next_at": float},
 }
 
@@ -252,10 +252,12 @@ class Ledger:
         with self.state.transaction() as db:
             return _bot_answers(db, channel, since)
 
-    def unanswered(self, channel: str, ts: str, fingerprint: str, sample: str = "") -> None:
-        """Remember an error nobody could answer (once per message).
+    def unanswered(self, channel: str, ts: str, fingerprint: str, sample: str = "",
+                   offered: str = "") -> None:
+        """Remember an error the channel got no answer to (once per message).
 
-        sample: the error line, masked, for `known-issue unanswered` to show.
+        sample: the error line, masked, for `known-issue unanswered` to show;
+        offered: the entry suggested privately to the poster, if one was.
         """
         with self.state.transaction() as db:
             db["unanswered"].insert(
@@ -265,6 +267,7 @@ class Ledger:
                     "fingerprint": fingerprint,
                     "at": self.clock(),
                     "sample": sample,
+                    "offered": offered,
                 },
                 pk=("channel", "ts"),
                 ignore=True,

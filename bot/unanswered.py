@@ -1,6 +1,7 @@
 """The errors the bot could not answer, grouped, for whoever writes the next entry.
 
-Every paste in a watched channel that looked like an error and matched nothing
+Every paste in a watched channel that looked like an error and got no answer in
+the channel (it matched nothing, or only well enough for a private suggestion)
 is kept in the state database (ledger.py) with its fingerprint, so the same
 error seen in three channels over a week is one row here, counted three times.
 """
@@ -28,6 +29,8 @@ class Unanswered:
     first_seen: float
     last_seen: float
     sample: str
+    # An entry suggested privately to the poster, when one was: no channel answer.
+    offered: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -45,7 +48,7 @@ def unanswered_errors(state_db: str, days: float | None = None,
         raise KnownIssueError(f"cannot read the state database {state_db} ({exc}): "
                               "set KNOWN_ISSUE_STATE_DB to the bot's state file") from exc
     return [Unanswered(r["fingerprint"], r["times"], r["channels"], r["first_seen"],
-                       r["last_seen"], r["sample"] or "") for r in rows]
+                       r["last_seen"], r["sample"] or "", r["offered"] or "") for r in rows]
 
 
 def _grouped(state_db: str, since: float) -> list[dict]:
@@ -54,11 +57,14 @@ def _grouped(state_db: str, since: float) -> list[dict]:
         table = state.db["unanswered"]
         if not table.exists():
             return []
-        # State files written before samples were kept have no such column.
-        sample = "max(sample)" if "sample" in table.columns_dict else "''"
+        # State files written before samples were kept have no such columns.
+        columns = table.columns_dict
+        sample = "max(sample)" if "sample" in columns else "''"
+        offered = "max(offered)" if "offered" in columns else "''"
         return state.query(
             "select fingerprint, count(*) as times, count(distinct channel) as channels, "
-            f"min(at) as first_seen, max(at) as last_seen, {sample} as sample "
+            f"min(at) as first_seen, max(at) as last_seen, {sample} as sample, "
+            f"{offered} as offered "
             "from unanswered where at >= ? group by fingerprint "
             "order by times desc, last_seen desc", (since,))
     finally:

@@ -126,6 +126,18 @@ def test_low_match_is_offered_only_to_the_poster(start_bot, slack_kb, fake_slack
     ]
 
 
+def test_an_error_only_offered_privately_is_listed_as_unanswered(start_bot, slack_kb,
+                                                                fake_slack, settings):
+    from bot.unanswered import unanswered_errors
+
+    url = start_bot(LowConfidence(slack_kb))
+    post_event(url, message(PASTE, ts="9.0"))
+
+    [row] = unanswered_errors(settings.state_db)
+    assert row.offered == slack_kb.lookup(PASTE)[0].entry.id
+    assert row.times == 1 and row.sample
+
+
 def test_talk_that_reports_no_problem_gets_no_private_offer(start_bot, slack_kb,
                                                              fake_slack):
     url = start_bot(LowConfidence(slack_kb))

@@ -81,6 +81,17 @@ def test_cli_lists_them_most_frequent_first(tmp_path):
     assert [(e["times"], e["sample"]) for e in listed] == [(2, "ERROR connect ECONNREFUSED <ip>")]
 
 
+def test_cli_says_which_entry_was_offered_privately(tmp_path):
+    state = tmp_path / "state.db"
+    book = Ledger(StateDB(str(state)))
+    book.unanswered("C1", "1.0", fingerprint(QUOTA), headline(QUOTA), offered="disk-quota")
+    book.state.close()
+
+    table = run_cli("unanswered", env={"KNOWN_ISSUE_STATE_DB": str(state)})
+
+    assert "QuotaExceeded" in table.stdout and "offered privately: disk-quota" in table.stdout
+
+
 def test_cli_before_the_bot_ever_ran_says_there_is_nothing(tmp_path):
     result = run_cli("unanswered", env={"KNOWN_ISSUE_STATE_DB": str(tmp_path / "none.db")})
 
