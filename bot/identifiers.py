@@ -190,17 +190,23 @@ def names_its_error(line: str) -> bool:
     return bool(_CODE.search(line) or _ERROR_TYPE.search(line) or _SHORT_CODE.search(line))
 
 
+# A class named with its module, as Python prints an exception:
+# "celery.exceptions.SoftTimeLimitExceeded: ...".
+_QUALIFIED_TYPE = re.compile(r"\b(?:[a-z_][a-z0-9_]*\.)+([A-Z][A-Za-z0-9]+)(?=:|\()")
+
+
 def error_types(text: str) -> set[str]:
-    """The error types a text prints: `TypeError`, `AccessDeniedException`."""
-    return set(_ERROR_TYPE.findall(text))
+    """The error types a text prints: `TypeError`, `AccessDeniedException`,
+    `celery.exceptions.SoftTimeLimitExceeded`."""
+    return set(_ERROR_TYPE.findall(text)) | set(_QUALIFIED_TYPE.findall(text))
 
 
 def entry_error_types(lines: Iterable[Line]) -> dict[str, set[str]]:
     """Entry id -> the error types its titles and quoted errors print."""
     types: dict[str, set[str]] = {}
     for line in lines:
-        if line.kind in _STATES_ERROR and ("Error" in line.text or "Exception" in line.text):
-            types.setdefault(line.entry_id, set()).update(error_types(line.text))
+        if line.kind in _STATES_ERROR and (found := error_types(line.text)):
+            types.setdefault(line.entry_id, set()).update(found)
     return types
 
 

@@ -586,7 +586,12 @@ class Matcher:
         """
         ours = self._error_types.get(entry_id)
         named = error_types(line)
-        return bool(ours) and bool(named) and not (named & ours)
+        if not ours or not named or named & ours:
+            return False
+        # Named anywhere in the entry (its fix, its root cause) is known too.
+        vocabulary = self.index.entry_words.get(entry_id, frozenset())
+        return not any(word in vocabulary for name in named
+                       for word, factor in weighted_tokens(name).items() if factor == 1.0)
 
     def _name_only(self, stored: StoredLine) -> bool:
         """The line is one identifier (`llm_response_cache`) that other entries use too."""

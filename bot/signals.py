@@ -77,9 +77,20 @@ _TALK = re.compile(
     r"(?<!not )(?:fine|works?|working|ok|green|stable) (?:again )?now|"
     # asking who takes it on
     r"who wants (?:it|this)|any takers|still pending|"
+    # announcing what will happen: "migration 0092 will lock the orders table tonight"
+    r"will\b[^.!?]*\b(?:tonight|tomorrow|later today|this (?:evening|afternoon|weekend)|"
+    r"next week)|"
     r"(?:incident|ticket) (?:is )?closed|"
     r"closing (?:[a-z][a-z0-9]*-\d+|inc-?\d+|the (?:incident|ticket|issue)))\b",
     re.I)
+# A question about how things work or what might happen, not a report: "could
+# that deadlock?", "can someone explain what stop-writes-on-bgsave-error does?".
+# Reports ask questions too ("is that possible?", "who's running apply?",
+# "how do I fix this?").
+_QUESTION = re.compile(
+    r"(?:\b(?:could|would|might|can) (?:that|this|it) \w+|\bexplain\b|"
+    r"\bwhat (?:does|do|is|are)\b|^\W*(?:could|would|might) (?:the|a|an)\b)"
+    r"[^?]*\?\s*$", re.I)
 # Talk is a few lines; a long log may say "rolled back" in passing.
 TALK_MAX_LINES = 3
 
@@ -92,7 +103,7 @@ def is_talk(lines: list[str]) -> bool:
     """
     if len(lines) > TALK_MAX_LINES:
         return False
-    talk = [ln for ln in lines if _TALK.search(ln)]
+    talk = [ln for ln in lines if _TALK.search(ln) or _QUESTION.search(ln)]
     return bool(talk) and not any(error_strength(ln) == 2 for ln in lines if ln not in talk)
 
 

@@ -236,3 +236,21 @@ def test_a_report_that_opens_like_talk_is_still_answered(team_kb, opening):
 
     assert best.confidence == "high"
     assert best.entry.id == "admin-pages-slow-to-load-despite-fast-backend-responses"
+
+
+def test_an_error_of_another_class_of_the_same_module_is_not_answered(tmp_path):
+    from bot.config import Settings
+    from bot.knowledge_base import open_knowledge
+
+    log = tmp_path / "log.md"
+    log.write_text("## Workers\n\n### Celery task killed by hard time limit\n\n"
+                   "**Symptoms:**\n\n- `celery.exceptions.TimeLimitExceeded: "
+                   "TimeLimitExceeded(300,)` in the worker log\n\n"
+                   "**Fix:** split the export task into chunks.\n")
+    kb = open_knowledge(Settings(knowledge=[str(log)], db_path=str(tmp_path / "k.db")))
+
+    same = kb.lookup("celery.exceptions.TimeLimitExceeded: TimeLimitExceeded(120,)")[0]
+    other = kb.lookup("celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()")[0]
+
+    assert same.confidence == "high"
+    assert other.confidence != "high"

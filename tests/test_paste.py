@@ -62,6 +62,11 @@ def test_what_reports_a_problem(text, problem):
     ('unknown directive "gzip_level" no longer showing after the revert', True),
     ("Error: the page is not fixed", False),
     ("GET /api/files 410 Gone", False),
+    ("FYI migration 0092 will lock the orders table for a few seconds tonight", True),
+    ("the webhook and the capture task update the same rows, could that deadlock?", True),
+    ("can someone explain what stop-writes-on-bgsave-error does?", True),
+    ("cache served a stale answer after we updated the prompt, is that possible?", False),
+    ("it blanks out with 'Application error'. How do I fix this?", False),
 ])
 def test_what_is_talk_about_an_incident(text, talk):
     assert is_talk([text]) is talk
