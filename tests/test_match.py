@@ -254,3 +254,23 @@ def test_an_error_of_another_class_of_the_same_module_is_not_answered(tmp_path):
 
     assert same.confidence == "high"
     assert other.confidence != "high"
+
+
+def test_a_url_of_another_kind_is_another_error(tmp_path):
+    from bot.config import Settings
+    from bot.knowledge_base import open_knowledge
+
+    log = tmp_path / "log.md"
+    log.write_text("## Workers\n\n### Celery cannot connect to the Redis broker\n\n"
+                   "**Symptoms:**\n\n- `consumer: Cannot connect to redis://redis-master:6379/0: "
+                   "Error 111 connecting to redis-master:6379. Connection refused.`\n\n"
+                   "**Fix:** point CELERY_BROKER_URL at the new Redis service.\n")
+    kb = open_knowledge(Settings(knowledge=[str(log)], db_path=str(tmp_path / "k.db")))
+
+    redis = kb.lookup("consumer: Cannot connect to redis://cache-2:6379/1: Error 111 "
+                      "connecting to cache-2:6379. Connection refused.")[0]
+    rabbit = kb.lookup("celery worker failed to start: consumer: Cannot connect to "
+                       "amqp://guest:**@rabbitmq:5672//: [Errno 111] Connection refused.")[0]
+
+    assert redis.confidence == "high"
+    assert rabbit.confidence != "high"
