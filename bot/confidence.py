@@ -22,6 +22,7 @@ from .normalize import mask, weighted_tokens
 _QUOTED = re.compile(r"""(?<![\w])(['"])([^'"\s]{1,120})\1""")
 # Cloud API actions and the like: logs:CreateLogStream, s3:PutObject.
 _ACTION = re.compile(r"\b[a-z][a-z0-9-]*:[A-Z][A-Za-z]+\b")
+_HTTP_STATUS = re.compile(r"\bhttp[1-5]\d\d\b")
 _SCHEME = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://")
 # A file path named without quotes: "mkdir /home/node/.npm".
 _PATH = re.compile(r"(?<![\w.:/])/[\w.@+~-]+(?:/[\w.@+~-]+)+")
@@ -53,6 +54,8 @@ def values(text: str) -> set[str]:
         found.update(_whole_words(mask(match.group(2))))
     for action in _ACTION.findall(text):
         found.update(_whole_words(action.replace(":", " ")))
+    # An HTTP status (mask() keeps it as a word): statuscode 500 is not 400.
+    found.update(_HTTP_STATUS.findall(mask(text)))
     # What a URL points at, when it is not a web page: amqp:// is not redis://.
     found.update(scheme.lower() for scheme in _SCHEME.findall(text)
                  if scheme.lower() not in ("http", "https"))

@@ -137,6 +137,10 @@ _MASKS: list[tuple[re.Pattern[str], str, str]] = [
                 r"(?::\d+)?\b", re.I), "<host>", "."),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b", re.I), "<hex>", ""),
     (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>", "0x"),
+    # An HTTP status is the error, not a number that varies: "statuscode: 500"
+    # is not "statuscode: 400". It becomes a word of its own (http500).
+    (re.compile(r"\b(status[ _-]?code|status|HTTP/\d(?:\.\d)?)(\s*[:=]?\s*)([1-5]\d\d)\b",
+                re.I), r"\1\2http\3", ""),
     (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds|m|min|mins|minutes|h|hours)\b"),
      "<duration>", ""),
     (re.compile(r"(?::\d+){1,2}\b"), "", ":"),  # file.ts:31:17 -> file.ts

@@ -274,3 +274,20 @@ def test_a_url_of_another_kind_is_another_error(tmp_path):
 
     assert redis.confidence == "high"
     assert rabbit.confidence != "high"
+
+
+def test_another_http_status_is_another_error(tmp_path):
+    from bot.config import Settings
+    from bot.knowledge_base import open_knowledge
+
+    log = tmp_path / "log.md"
+    log.write_text("## Kubernetes\n\n### Readiness probe failing after gunicorn upgrade\n\n"
+                   "**Symptoms:**\n\n- `Readiness probe failed: HTTP probe failed with "
+                   "statuscode: 400`\n\n**Fix:** add the probe's host to ALLOWED_HOSTS.\n")
+    kb = open_knowledge(Settings(knowledge=[str(log)], db_path=str(tmp_path / "k.db")))
+
+    same = kb.lookup("Readiness probe failed: HTTP probe failed with statuscode: 400")[0]
+    other = kb.lookup("Readiness probe failed: HTTP probe failed with statuscode: 503")[0]
+
+    assert same.confidence == "high"
+    assert other.confidence != "high"

@@ -151,3 +151,12 @@ def test_a_code_frames_line_number_is_not_taken_for_a_compose_prefix():
                         "  12 |   return <h1>{props.title}</h1>")
 
     assert [is_frame(line) for line in lines] == [False, True]
+
+
+def test_an_http_status_is_kept_as_a_word_of_its_own():
+    assert mask("HTTP probe failed with statuscode: 500") == \
+        "HTTP probe failed with statuscode: http500"
+    assert fingerprint("Request failed with status code 502") != fingerprint(
+        "Request failed with status code 404")
+    assert fingerprint("Request 17 failed with status code 502") == fingerprint(
+        "Request 18 failed with status code 502")
