@@ -105,6 +105,26 @@ def another_message(query_line: str, entry_line: str) -> bool:
     return fuzz.token_sort_ratio(said, stated, processor=utils.default_process) < thresholds.SAME_MESSAGE
 
 
+# A failure report's head and what it says: "Readiness probe failed: <what>".
+_HEADED = re.compile(r"^\W*([A-Za-z][^:]{2,60}?\b(?:failed|error|exception))\s*:\s+(\S.*)", re.I)
+
+
+def another_report(query_line: str, entry_lines: list[str]) -> bool:
+    """The entry prints this failure's head with other details, and never these:
+    "Readiness probe failed: ... connection refused" against the entry's
+    "Readiness probe failed: HTTP probe failed with statuscode: 400"."""
+    ours = _HEADED.search(query_line)
+    if not ours:
+        return False
+    head = ours.group(1).lower()
+    said = mask(ours.group(2))
+    rests = [m.group(2) for line in entry_lines
+             if (m := _HEADED.search(line)) and m.group(1).lower() == head]
+    return bool(rests) and all(
+        fuzz.token_sort_ratio(said, mask(rest), processor=utils.default_process)
+        < thresholds.SAME_MESSAGE for rest in rests)
+
+
 def _says_no_more(query_line: str, entry_line: str) -> bool:
     """The paste line is the entry's code and nothing else: someone pasting their
     code (`const searchParams = useSearchParams()`), not the output of a check."""

@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from . import thresholds
-from .confidence import band, doubt, same_text
+from .confidence import another_report, band, doubt, same_text
 from .identifiers import (code_families, entry_codes, entry_error_types, error_types,
                           exception_names, foreign_codes, names_its_error,
                           paste_exception_names, paste_identifiers)
@@ -483,7 +483,8 @@ class Matcher:
         reason = doubt(paste_words=paste.words, problem=paste.problem,
                        foreign_code=paste.foreign_code,
                        foreign_tool=self._foreign_tool(hit.query_line),
-                       other_error=self._other_error(ranked[i][0], hit.query_line),
+                       other_error=self._other_error(ranked[i][0], hit.query_line)
+                       or another_report(hit.query_line, self._stated(ranked[i][0])),
                        elsewhere=self._fails_elsewhere(ranked[i][0], hit.query_line,
                                                        paste.lines),
                        score=hit.score,
@@ -576,6 +577,12 @@ class Matcher:
         names = source_names(line)
         return bool(names) and not any(
             w in self.index.idf for name in names for w in weighted_tokens(name))
+
+    def _stated(self, entry_id: str) -> list[str]:
+        """The error strings the entry quotes (its symptoms' and title's own words)."""
+        index = self.index
+        return [index.stored[i].line.text for i in index.lines_of.get(entry_id, ())
+                if index.alive[i] and index.stored[i].line.kind in ("error", "title", "symptom")]
 
     def _other_error(self, entry_id: str, line: str) -> bool:
         """The line's error type is not one the entry knows, and the entry names its own.

@@ -288,6 +288,10 @@ def test_another_http_status_is_another_error(tmp_path):
 
     same = kb.lookup("Readiness probe failed: HTTP probe failed with statuscode: 400")[0]
     other = kb.lookup("Readiness probe failed: HTTP probe failed with statuscode: 503")[0]
+    refused = kb.lookup('Readiness probe failed: Get "http://10.42.1.9:8000/healthz": dial '
+                        "tcp 10.42.1.9:8000: connect: connection refused")[0]
 
     assert same.confidence == "high"
     assert other.confidence != "high"
+    # The same failure's head with other details is another failure.
+    assert refused.confidence != "high"
