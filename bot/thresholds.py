@@ -11,6 +11,11 @@ chosen on these labelled sets, re-run with `known-issue eval` after any change:
     tests/data/qa2-cases.jsonl (knowledge/)      13  1.00      1.00          0     0
     tests/data/qa3-cases.jsonl (knowledge/)      16     -         -          0     -
     tests/data/qa4-cases.jsonl (knowledge/)      50  1.00      0.96          0     0
+    tests/data/second-team/cases.jsonl           90  1.00      0.96          0     0
+    tests/data/second-team/harder-cases.jsonl    36  1.00      0.94          3     0
+    tests/data/second-team/probes.jsonl          14     -         -          6     -
+      (the second-team sets on tests/data/second-team/knowledge, another
+      team's log in three layouts that a tester wrote)
     ../shared/eval/realworld-dev.jsonl           60  1.00      0.86          0     0
     bench/cases/realworld-proxy-angular.jsonl    83  0.93      0.70          0     0
     bench/cases/realworld-proxy-nextjs.jsonl    100  0.93      0.80          0     0
