@@ -77,7 +77,7 @@ def missing_parts(entries: Sequence[Entry]) -> list[Diagnostic]:
         if entry.fix or any(labels.FIX_LIKE.search(s) for s in entry.sections):
             continue
         # An explanation or a root cause is an answer of sorts; nothing at all is not.
-        level = "warning" if main_fix(entry) else "error"
+        level = "warning" if main_fix(entry) or entry.root_cause else "error"
         found.append(Diagnostic(entry.source, entry.line, level,
                                 f"entry {entry.title!r} has no fix: add a **Fix:** "
                                 "section saying what resolved it"))

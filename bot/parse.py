@@ -361,7 +361,8 @@ def _fallback_fix(ctx: Context, sections: list[Section], entry: Entry) -> str:
 
     Sections named like a fix ("Ways to fix oversized images"), then any other
     named section that is not a link list, then the opening text after its
-    first paragraph, then all of it, then the cause.
+    first paragraph, then all of it. Never the cause: a reply would show it
+    twice, once as the fix, and `check` would not say the fix is missing.
     """
     named = [s for s in sections if s.label not in ("", "Description") and not s.field
              and labels.normalize_label(s.label) not in labels.LINK_LABELS]
@@ -377,4 +378,4 @@ def _fallback_fix(ctx: Context, sections: list[Section], entry: Entry) -> str:
         text = section_markdown(ctx.doc, rest) or section_markdown(ctx.doc, lead)
         if text:
             return text
-    return entry.root_cause
+    return ""

@@ -20,10 +20,11 @@ def snippet_for(entry: Entry, line: Line | None) -> str:
 
 
 def main_fix(entry: Entry) -> str:
-    """The entry's fix, or the first section that plays that part."""
+    """The entry's fix, or the first section that plays that part; never the root
+    cause, which a reply shows under its own heading."""
     if entry.fix:
         return entry.fix
     for name, text in entry.sections.items():
         if labels.FIX_LIKE.search(name):
             return text
-    return entry.sections.get("Explanation", "") or entry.root_cause
+    return entry.sections.get("Explanation", "")

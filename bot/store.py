@@ -31,7 +31,7 @@ from .model import Diagnostic, Entry, Line
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 # The first 16 bytes of every SQLite file (https://www.sqlite.org/fileformat.html).
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Where a diagnostic came from: one file's parse, the path search, or combining.

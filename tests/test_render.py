@@ -499,3 +499,24 @@ def test_the_entrys_own_fix_comes_after_its_root_cause():
     text = render.render_text([match])
 
     assert text.index("Root cause:") < text.index("Fix:")
+
+
+def test_a_page_without_a_fix_is_not_answered_with_its_cause_twice(tmp_path):
+    from bot.check import run_check
+    from bot.config import Settings
+    from bot.knowledge_base import open_knowledge
+
+    page = tmp_path / "errors" / "beat-duplicates.md"
+    page.parent.mkdir()
+    page.write_text("# Celery beat duplicate schedules\n\n## Error\n\n```\n"
+                    "beat: Scheduler: Sending due task cleanup (orders.tasks.cleanup)\n```\n\n"
+                    "## Why This Error Occurred\n\nTwo beat pods run the same schedule.\n")
+    kb = open_knowledge(Settings(knowledge=[str(page.parent)],
+                                 db_path=str(tmp_path / "k.db")))
+
+    text = render.render_text(kb.lookup(
+        "beat: Scheduler: Sending due task cleanup (orders.tasks.cleanup)"))
+
+    assert text.count("Two beat pods run the same schedule.") == 1
+    assert "Fix" not in text
+    assert run_check([str(page.parent)], as_json=False) == 0  # a warning, not an error
