@@ -123,16 +123,17 @@ class KnowledgeBase:
             with gc_paused():
                 new, parsed = refresh(old, sources, synonyms)
                 _require_files(new)
-                added, changed, removed = compare(old, new)
+                added, changed, removed, moved = compare(old, new)
                 gone = set(old.parts) - set(new.parts)
-                if not (parsed or gone or added or changed or removed):
+                if not (parsed or gone or added or changed or removed or moved):
                     return _report(new, [], [], [], [], [])
                 _require_entries(new, self.settings.knowledge)
 
-                touched = touched_files(old, new, parsed, {*added, *changed, *removed})
+                touched = touched_files(old, new, parsed,
+                                        {*added, *changed, *removed, *moved})
                 self._write(new, touched, _config_key(sources, synonyms))
             building = time.perf_counter()
-            touched = {*added, *changed, *removed}
+            touched = {*added, *changed, *removed, *moved}
             delta = _small_change(self._served.matcher, touched, len(new.entries))
             if delta:
                 matcher = self._served.matcher.with_changes(new.entries, new.lines,

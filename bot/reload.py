@@ -10,6 +10,8 @@ result in, and the database, is knowledge_base.py's job.
 
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -133,15 +135,21 @@ def _last_good(previous: Knowledge, broken: Knowledge, path: str) -> Knowledge:
                      damaged=True)
 
 
-def compare(old: Knowledge, new: Knowledge) -> tuple[list[str], list[str], list[str]]:
-    """Ids added, changed and removed between two knowledges, in reading order."""
+def compare(old: Knowledge, new: Knowledge
+            ) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Ids added, changed, removed and only moved between two knowledges, in
+    reading order. An entry below an insertion moves without changing: it is
+    rewritten (its links name its line) but not reported as changed."""
     before = {e.id: e for e in old.entries}
     after = {e.id: e for e in new.entries}
     added = [i for i in after if i not in before]
     removed = [i for i in before if i not in after]
-    changed = [i for i, e in after.items()
-               if i in before and before[i] is not e and before[i] != e]
-    return added, changed, removed
+    differ = [i for i, e in after.items()
+              if i in before and before[i] is not e and before[i] != e]
+    moved = [i for i in differ if dataclasses.replace(before[i], line=after[i].line)
+             == after[i]]
+    changed = [i for i in differ if i not in moved]
+    return added, changed, removed, moved
 
 
 def touched_files(old: Knowledge, new: Knowledge, parsed: list[str],

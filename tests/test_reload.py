@@ -93,6 +93,18 @@ def test_added_changed_and_removed_are_reported(kb, folder):
     assert "allkeys-lru" in kb.entry("oom-command-not-allowed").fix
 
 
+def test_entries_that_only_moved_are_not_reported_as_changed(kb, folder):
+    (folder / "redis.md").write_text(REDIS.replace("# Redis\n", "# Redis\n" + NEW_ENTRY
+                                                   + "```\n"))
+
+    report = kb.reload()
+
+    assert len(report.added) == 1 and report.changed == []
+    # Its link names its new line.
+    oom = next(e for e in kb.entries if e.title == "OOM command not allowed")
+    assert oom.line > 10
+
+
 def test_only_the_changed_file_is_parsed_after_a_restart(settings, folder):
     open_knowledge(settings)
     kb = open_knowledge(settings)  # from the database this time, nothing parsed
