@@ -436,11 +436,13 @@ class Matcher:
         if len({w for w in first.shared if not w.startswith(NEGATED)}) < thresholds.AGREE_SHARED:
             return False
         # A name in the root cause or the fix (`LoadingLink`, `questionId`) is
-        # not the entry saying the message, and a root cause that explains the
-        # mechanism uses its words in passing ("tokens were refreshed/rotated"):
-        # the paste must cover a fair share of that sentence.
+        # not the entry saying the message; a root cause that explains the
+        # mechanism uses its words in passing ("tokens were refreshed/rotated"),
+        # and a title names its subject ("... on orders table"): the paste must
+        # cover a fair share of that sentence.
         kind = first.stored.line.kind
-        if kind == "code" or (kind == "cause" and first.cover < thresholds.AGREE_CAUSE_COVER):
+        if kind == "code" or (kind in ("cause", "title")
+                              and first.cover < thresholds.AGREE_LINE_COVER):
             return False
         # The entry must know the error itself, not only where it happened:
         # "nginx: [emerg] bind() ... failed (98: Address already in use)" is

@@ -12,8 +12,8 @@ chosen on these labelled sets, re-run with `known-issue eval` after any change:
     tests/data/qa3-cases.jsonl (knowledge/)      16     -         -          0     -
     tests/data/qa4-cases.jsonl (knowledge/)      50  1.00      0.96          0     0
     tests/data/second-team/cases.jsonl           90  1.00      0.96          0     0
-    tests/data/second-team/harder-cases.jsonl    36  1.00      0.94          3     0
-    tests/data/second-team/probes.jsonl          14     -         -          6     -
+    tests/data/second-team/harder-cases.jsonl    36  1.00      0.94          2     0
+    tests/data/second-team/probes.jsonl          14     -         -          4     -
       (the second-team sets on tests/data/second-team/knowledge, another
       team's log in three layouts that a tester wrote)
     ../shared/eval/realworld-dev.jsonl           60  1.00      0.86          0     0
@@ -106,13 +106,16 @@ AGREE_MIN = 0.24
 AGREE_LEAD = 0.06
 AGREE_BM25_RATIO = 1.5
 AGREE_KNOWN = 0.5
-# ... and, when the line that matched is a root cause's explanation, the paste
-# covers this share of it. On the team log, a short error that shares two words
-# with a root cause ("Error: token rotated") was answered; the corroborated
-# root-cause lines of the corpus sets are covered 0.53-0.90. Lines of code
-# (names in a root cause or fix) never corroborate. Together: 6 of the 17
-# false alarms of tests/data/qa3-cases.jsonl gone, no change on any other set.
-AGREE_CAUSE_COVER = 0.3
+# ... and, when the line that matched is a root cause's explanation or a title,
+# the paste covers this share of it. On the team log, a short error that shares
+# two words with a root cause ("Error: token rotated") was answered, and on the
+# second team's log "ERROR: permission denied for table orders_order" by the
+# title "Migration blocked by lock on orders table" (0.31); the corroborated
+# root-cause and title lines of the corpus sets are covered 0.36-1.0. Lines of
+# code (names in a root cause or fix) never corroborate. Together: 6 of the 17
+# false alarms of qa3-cases and 3 of the second team's gone, no change on any
+# other set.
+AGREE_LINE_COVER = 0.35
 # ... and the line shares at least this many words with the entry's line. A
 # bare "Error: connect ECONNREFUSED 127.0.0.1:5432" was answered with a page
 # that shares only "connect"; requiring two costs one answer on the Next.js

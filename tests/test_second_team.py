@@ -35,3 +35,19 @@ def test_their_harder_pastes_never_get_a_confident_wrong_answer(second_kb):
     report = evaluate(second_kb, load_cases(str(TEAM / "harder-cases.jsonl"))).summary()
 
     assert report["wrong_high"] == 0 and report["top1"] == 1.0
+
+
+@pytest.mark.parametrize("paste", [
+    # shares only the title's subject ("orders table"), not its problem
+    "ERROR: permission denied for table orders_order",
+    # another class of the same module as the entry's error
+    "celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()",
+    # a broker of another kind than the entry's
+    "celery worker failed to start: consumer: Cannot connect to "
+    "amqp://guest:**@rabbitmq:5672//: [Errno 111] Connection refused.",
+    # an announcement and a question about what might happen
+    "FYI migration 0092 will lock the orders table for a few seconds tonight",
+    "the payment webhook and capture task are updating the same rows, could that deadlock?",
+])
+def test_their_near_misses_are_not_answered_unprompted(second_kb, paste):
+    assert second_kb.lookup(paste)[0].confidence != "high"
