@@ -46,8 +46,9 @@ Remove the option or upgrade the builder.
 
 #### Why This Error Occurred
 
-A constructor parameter has no type or decorator, so the injector has nothing to
-look the dependency up by.
+A constructor parameter has no type or decorator.
+
+The injector then has nothing to look the dependency up by.
 
 #### Possible Ways to Fix It
 
