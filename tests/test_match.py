@@ -238,16 +238,21 @@ def test_a_report_that_opens_like_talk_is_still_answered(team_kb, opening):
     assert best.entry.id == "admin-pages-slow-to-load-despite-fast-backend-responses"
 
 
-def test_an_error_of_another_class_of_the_same_module_is_not_answered(tmp_path):
+def _one_entry_kb(tmp_path, title, symptom, fix):
+    """A log of one entry whose symptom quotes one error string."""
     from bot.config import Settings
     from bot.knowledge_base import open_knowledge
 
     log = tmp_path / "log.md"
-    log.write_text("## Workers\n\n### Celery task killed by hard time limit\n\n"
-                   "**Symptoms:**\n\n- `celery.exceptions.TimeLimitExceeded: "
-                   "TimeLimitExceeded(300,)` in the worker log\n\n"
-                   "**Fix:** split the export task into chunks.\n")
-    kb = open_knowledge(Settings(knowledge=[str(log)], db_path=str(tmp_path / "k.db")))
+    log.write_text(f"## Ops\n\n### {title}\n\n**Symptoms:**\n\n- `{symptom}`\n\n"
+                   f"**Fix:** {fix}\n")
+    return open_knowledge(Settings(knowledge=[str(log)], db_path=str(tmp_path / "k.db")))
+
+
+def test_an_error_of_another_class_of_the_same_module_is_not_answered(tmp_path):
+    kb = _one_entry_kb(tmp_path, "Celery task killed by hard time limit",
+                       "celery.exceptions.TimeLimitExceeded: TimeLimitExceeded(300,)",
+                       "split the export task into chunks.")
 
     same = kb.lookup("celery.exceptions.TimeLimitExceeded: TimeLimitExceeded(120,)")[0]
     other = kb.lookup("celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()")[0]
@@ -257,15 +262,10 @@ def test_an_error_of_another_class_of_the_same_module_is_not_answered(tmp_path):
 
 
 def test_a_url_of_another_kind_is_another_error(tmp_path):
-    from bot.config import Settings
-    from bot.knowledge_base import open_knowledge
-
-    log = tmp_path / "log.md"
-    log.write_text("## Workers\n\n### Celery cannot connect to the Redis broker\n\n"
-                   "**Symptoms:**\n\n- `consumer: Cannot connect to redis://redis-master:6379/0: "
-                   "Error 111 connecting to redis-master:6379. Connection refused.`\n\n"
-                   "**Fix:** point CELERY_BROKER_URL at the new Redis service.\n")
-    kb = open_knowledge(Settings(knowledge=[str(log)], db_path=str(tmp_path / "k.db")))
+    kb = _one_entry_kb(tmp_path, "Celery cannot connect to the Redis broker",
+                       "consumer: Cannot connect to redis://redis-master:6379/0: Error 111 "
+                       "connecting to redis-master:6379. Connection refused.",
+                       "point CELERY_BROKER_URL at the new Redis service.")
 
     redis = kb.lookup("consumer: Cannot connect to redis://cache-2:6379/1: Error 111 "
                       "connecting to cache-2:6379. Connection refused.")[0]
@@ -277,14 +277,9 @@ def test_a_url_of_another_kind_is_another_error(tmp_path):
 
 
 def test_another_http_status_is_another_error(tmp_path):
-    from bot.config import Settings
-    from bot.knowledge_base import open_knowledge
-
-    log = tmp_path / "log.md"
-    log.write_text("## Kubernetes\n\n### Readiness probe failing after gunicorn upgrade\n\n"
-                   "**Symptoms:**\n\n- `Readiness probe failed: HTTP probe failed with "
-                   "statuscode: 400`\n\n**Fix:** add the probe's host to ALLOWED_HOSTS.\n")
-    kb = open_knowledge(Settings(knowledge=[str(log)], db_path=str(tmp_path / "k.db")))
+    kb = _one_entry_kb(tmp_path, "Readiness probe failing after gunicorn upgrade",
+                       "Readiness probe failed: HTTP probe failed with statuscode: 400",
+                       "add the probe's host to ALLOWED_HOSTS.")
 
     same = kb.lookup("Readiness probe failed: HTTP probe failed with statuscode: 400")[0]
     other = kb.lookup("Readiness probe failed: HTTP probe failed with statuscode: 503")[0]
