@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _checked(convert: Callable[[str], float], ok: Callable[[float], bool],
              what: str) -> Callable[[str], float]:
     """An argparse type: the value converted, or one line saying what it must be."""
@@ -222,7 +226,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             "diagnostics": [d.to_dict() for d in knowledge.diagnostics],
         }, indent=2))
     else:
-        print(f"{len(knowledge.entries)} entries from {len(knowledge.files)} files "
+        print(f"{_count(len(knowledge.entries), 'entry', 'entries')} from "
+              f"{_count(len(knowledge.files), 'file', 'files')} "
               f"-> {settings.db_path}")
     # The good entries are stored either way; a script still learns that some
     # knowledge was left out.
@@ -284,7 +289,8 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     if not errors:
         print(f"No unanswered errors{period} in {settings.state_db}.")
         return 0
-    print(f"{len(errors)} errors nobody could answer{period} (from {settings.state_db}); "
+    print(f"{_count(len(errors), 'error', 'errors')} nobody could answer{period} "
+          f"(from {settings.state_db}); "
           "each one is a candidate for a new entry:\n")
     print(f"{'times':>5}  {'channels':>8}  {'last seen':16}  error")
     for e in errors[:args.limit]:

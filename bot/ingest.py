@@ -77,8 +77,9 @@ def find_files(paths: Sequence[str | Source]) -> tuple[list[Found], list[Diagnos
             matches = sorted(glob.glob(where, recursive=True))
         if not matches or not any(os.path.lexists(m) for m in matches):
             problems.append(Diagnostic(where, 1, "error",
-                                       "knowledge path not found: check the path in "
-                                       "known-issue.toml or KNOWN_ISSUE_KNOWLEDGE"))
+                                       "knowledge path not found: check the path (on "
+                                       "the command line, in known-issue.toml or in "
+                                       "KNOWN_ISSUE_KNOWLEDGE)"))
             continue
         for match in matches:
             for path, when in _walk(match, problems):

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from . import labels, store
 from .config import Settings
 from .errors import KnowledgeError
-from .ingest import Knowledge, Stamp, find_files, gc_paused, read_all, stamp
+from .ingest import SUFFIXES, Knowledge, Stamp, find_files, gc_paused, read_all, stamp
 from .match import Matcher
 from .model import Diagnostic, Entry, Match
 from .reload import ReloadReport, compare, refresh, report_warnings, touched_files
@@ -204,7 +204,7 @@ def _require_entries(knowledge: Knowledge, paths: list[str]) -> None:
     if knowledge.entries:
         return
     if not knowledge.files:
-        raise KnowledgeError(f"no knowledge files (.md or .mdx) left in "
+        raise KnowledgeError(f"no knowledge files ({', '.join(SUFFIXES)}) left in "
                              f"{', '.join(paths)}: restore the troubleshooting "
                              "markdown, or point KNOWN_ISSUE_KNOWLEDGE at it")
     problems = knowledge.diagnostics
@@ -237,9 +237,9 @@ def build_database(settings: Settings, force: bool = False) -> tuple[Knowledge, 
         raise KnowledgeError(f"{fatal[0].path}: {fatal[0].message}")
     if not files:
         where = ", ".join(settings.knowledge)
-        raise KnowledgeError(f"no knowledge files (.md or .mdx) in {where}: point "
-                             "KNOWN_ISSUE_KNOWLEDGE or --knowledge at the troubleshooting "
-                             "markdown")
+        raise KnowledgeError(f"no knowledge files ({', '.join(SUFFIXES)}) in {where}: "
+                             "name the troubleshooting markdown on the command line, or "
+                             "point KNOWN_ISSUE_KNOWLEDGE at it")
 
     # Before anything reads it: a device or a pipe given as --db would hang the read.
     store.check_replaceable(settings.db_path)

@@ -52,7 +52,7 @@ def test_ingest_reports_entries_and_database(tmp_path, db_env):
     result = run_cli("ingest", env=db_env)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("13 entries from 1 files")
+    assert result.stdout.startswith("13 entries from 1 file ")
     assert (tmp_path / "knowledge.db").exists()
 
 
@@ -61,7 +61,7 @@ def test_ingest_with_a_missing_path_keeps_the_rest_and_exits_1(tmp_path, db_env)
 
     assert result.returncode == 1
     assert "no-such-dir" in result.stderr and "not found" in result.stderr
-    assert result.stdout.startswith("13 entries from 1 files")
+    assert result.stdout.startswith("13 entries from 1 file ")
     lookup = run_cli("lookup", "--json", "Error: EACCES: permission denied, mkdir "
                      "'/app/.next/cache'", env=db_env)
     assert json.loads(lookup.stdout)[0]["confidence"] == "high"

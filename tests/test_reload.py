@@ -166,8 +166,8 @@ def test_a_missing_knowledge_folder_fails_the_reload(kb, folder):
 
     report = kb.reload()
 
-    assert report.error == f"{folder}: knowledge path not found: check the path in " \
-                           "known-issue.toml or KNOWN_ISSUE_KNOWLEDGE"
+    assert report.error == f"{folder}: knowledge path not found: check the path (on the " \
+                           "command line, in known-issue.toml or in KNOWN_ISSUE_KNOWLEDGE)"
     assert len(kb.entries) == 2
 
 

@@ -88,7 +88,7 @@ def test_deleting_the_only_file_fails_the_reload_and_keeps_the_knowledge(folder,
 
     report = kb.reload()
 
-    assert report.error == (f"no knowledge files (.md or .mdx) left in {folder}: restore "
+    assert report.error == (f"no knowledge files (.md, .mdx, .markdown) left in {folder}: restore "
                             "the troubleshooting markdown, or point KNOWN_ISSUE_KNOWLEDGE "
                             "at it")
     assert report.summary().startswith("Reload failed: no knowledge files")
