@@ -91,8 +91,8 @@ def test_missing_path_is_an_error_naming_it(tmp_path):
     _, problems = find_files([str(tmp_path / "nope")])
 
     assert [(p.level, p.message) for p in problems] == [
-        ("error", "knowledge path not found: check the path in known-issue.toml or "
-                  "KNOWN_ISSUE_KNOWLEDGE")]
+        ("error", "knowledge path not found: check the path (on the command line, in "
+                  "known-issue.toml or in KNOWN_ISSUE_KNOWLEDGE)")]
 
 
 def test_files_are_found_in_a_stable_order_through_globs(tmp_path):
