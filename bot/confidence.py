@@ -102,7 +102,8 @@ def another_message(query_line: str, entry_line: str) -> bool:
     if not ours or not theirs or ours.group(1) != theirs.group(1):
         return False
     said, stated = mask(ours.group(2)), mask(theirs.group(2))
-    return fuzz.token_sort_ratio(said, stated, processor=utils.default_process) < thresholds.SAME_MESSAGE
+    alike = fuzz.token_sort_ratio(said, stated, processor=utils.default_process)
+    return alike < thresholds.SAME_MESSAGE
 
 
 # A failure report's head and what it says: "Readiness probe failed: <what>".
@@ -151,7 +152,7 @@ def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: 
     if foreign_tool:
         return "the line comes from a tool the knowledge does not cover"
     if other_error:
-        return "paste names another error type than the entry's"
+        return "paste names another error than the entry's"
     if elsewhere:
         return "the paste's failure is on another line than this warning"
     if conflicting_values(query_line, entry_line, title):
