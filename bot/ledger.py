@@ -11,7 +11,9 @@ posts, then records the reply's ts. A claim that failed, or whose process died
 The same rows answer the questions that keep a thread quiet (which entries it
 already has, how many answers) and a channel calm (when an entry was last
 answered there, the next free posting slot). Errors nobody could answer are
-kept here too. Message text is never stored: only a fingerprint of it.
+kept here too. Message text is never stored: only a fingerprint of it and, for
+an error the channel got no answer to, its error line with ids, hosts, paths
+and quoted values masked.
 """
 
 from __future__ import annotations

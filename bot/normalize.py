@@ -200,7 +200,7 @@ STOPWORDS = frozenset(
 )
 
 # What mask() puts in; placeholders say "something varied here" and match nothing.
-_PLACEHOLDERS = re.compile(r"<(?:url|arn|email|uuid|date|time|ip|awsid|host|hex|duration|"
+_PLACEHOLDERS = re.compile(r"<(?:url|arn|email|uuid|date|time|ip|awsid|host|hex|duration|value|"
                            r"path|n)>")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_']*|\d+[A-Za-z][A-Za-z0-9_]*")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -317,8 +317,20 @@ def _word_forms(raw: str) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
+# A quoted value: a user, a key, a file ("tutor", 'gzip_level'). Matching
+# compares them (another value may be another error); a fingerprint does not.
+_QUOTED_VALUE = re.compile(r"""(?<![\w])(['"])[^'"\s]{1,120}\1""")
+
+
+def mask_values(line: str) -> str:
+    """mask(), and quoted values as placeholders too: the line as it may be
+    kept or compared across occurrences."""
+    return _QUOTED_VALUE.sub("<value>", mask(line))
+
+
 def fingerprint(text: str) -> str:
-    """Same value for two pastes that differ only in the volatile parts."""
-    lines = [mask(line) for line in paste_lines(text) if not is_frame(line)]
+    """Same value for two pastes that differ only in the volatile parts,
+    quoted values included."""
+    lines = [mask_values(line) for line in paste_lines(text) if not is_frame(line)]
     canonical = "\n".join(" ".join(weighted_tokens(line)) for line in lines)
     return hashlib.sha1(canonical.encode()).hexdigest()[:16]

@@ -11,7 +11,7 @@ import itertools
 import re
 
 from . import thresholds
-from .normalize import is_frame, mask, paste_lines, weighted_tokens
+from .normalize import is_frame, mask, mask_values, paste_lines, weighted_tokens
 from .signals import error_strength, is_error_line, is_informational
 
 # Pastes are bounded before any work: Slack's own message limit is 40,000 chars.
@@ -76,12 +76,14 @@ def paste_segments(text: str) -> tuple[list[str], list[str]]:
 
 def headline(text: str, width: int = 200) -> str:
     """The line a person would quote from the paste: its strongest error line,
-    with ids, hosts and paths masked (it is kept, and shown to others)."""
+    with ids, hosts, paths and quoted values masked (it is kept, and shown to
+    others)."""
     _, scored = paste_segments(text)
     if not scored:
         return ""
     # Shown in a terminal later: no control characters from the paste.
-    line = "".join(ch for ch in mask(max(scored, key=error_strength)) if ch.isprintable())
+    strongest = mask_values(max(scored, key=error_strength))
+    line = "".join(ch for ch in strongest if ch.isprintable())
     return line if len(line) <= width else line[: width - 1] + "…"
 
 

@@ -160,3 +160,13 @@ def test_an_http_status_is_kept_as_a_word_of_its_own():
         "Request failed with status code 404")
     assert fingerprint("Request 17 failed with status code 502") == fingerprint(
         "Request 18 failed with status code 502")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.from_regex(r"[a-z][a-z0-9_.]{0,20}", fullmatch=True),
+       st.from_regex(r"[a-z][a-z0-9_.]{0,20}", fullmatch=True))
+def test_pastes_differing_only_in_quoted_values_share_a_fingerprint(user, database):
+    one = f'FATAL:  password authentication failed for user "{user}" on "{database}"'
+    two = 'FATAL:  password authentication failed for user "app" on "orders"'
+
+    assert fingerprint(one) == fingerprint(two)

@@ -108,3 +108,14 @@ def test_cli_on_a_file_that_is_not_a_database_says_which_setting(tmp_path):
 
     assert result.returncode == 2
     assert "KNOWN_ISSUE_STATE_DB" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_same_error_for_other_users_is_one_row_naming_none_of_them(tmp_path):
+    state = tmp_path / "state.db"
+    record(state, [("C1", "1.0", 'FATAL:  password authentication failed for user "tutor"', 9),
+                   ("C2", "2.0", 'FATAL:  password authentication failed for user "app"', 5)])
+
+    [row] = unanswered_errors(str(state), now=1_000_000.0)
+
+    assert row.times == 2
+    assert "tutor" not in row.sample and "app" not in row.sample and "<value>" in row.sample
