@@ -11,11 +11,13 @@ whose quoted values do not contradict the entry's ("unknown directive
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
+
 from rapidfuzz import fuzz, utils
 
 from . import thresholds
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, CONFIDENCE_NONE
-from .normalize import mask, weighted_tokens
+from .normalize import mask, weighted_tokens, word_sequence
 
 # A quoted name has no spaces: "gzip_level", '/app/.next/cache'. Backticks and
 # quoted sentences are code and prose, not names.
@@ -126,6 +128,27 @@ def another_report(query_line: str, entry_lines: list[str]) -> bool:
         < thresholds.SAME_MESSAGE for rest in rests)
 
 
+def one_word_apart(query_line: str, entry_line: str) -> bool:
+    """The paste says the entry's error word for word but one word, swapped for
+    another: "Error releasing the state lock" is not "Error acquiring the state
+    lock". Values (numbers, sizes, names with digits, underscores or dots) vary
+    between occurrences of one error and do not count."""
+    said, stated = word_sequence(mask(query_line)), word_sequence(mask(entry_line))
+    if len(stated) < 3:
+        return False
+    opcodes = SequenceMatcher(None, said, stated, autojunk=False).get_opcodes()
+    swaps = [op for op in opcodes if op[0] != "equal"]
+    kept = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
+    if not (len(swaps) == 1 and swaps[0][0] == "replace"
+            and swaps[0][2] - swaps[0][1] == 1 and swaps[0][4] - swaps[0][3] == 1
+            and kept >= len(stated) - 1):
+        return False
+    a, b = said[swaps[0][1]], stated[swaps[0][3]]
+    dotted = any(re.search(rf"\b{w}\w*\.\w", line, re.I)
+                 for w, line in ((a, query_line), (b, entry_line)))
+    return not dotted and all(w.isalpha() and len(w) >= 4 for w in (a, b))
+
+
 def _says_no_more(query_line: str, entry_line: str) -> bool:
     """The paste line is the entry's code and nothing else: someone pasting their
     code (`const searchParams = useSearchParams()`), not the output of a check."""
@@ -159,6 +182,8 @@ def doubt(*, paste_words: int, problem: bool, foreign_code: bool, foreign_tool: 
         return "paste names something else"
     if another_message(query_line, entry_line):
         return "paste prints another message of the same error type"
+    if one_word_apart(query_line, entry_line):
+        return "paste says another word where the entry's error has its own"
     if name_only:
         return "only a name shared by several entries matched"
     return None

@@ -12,7 +12,7 @@ chosen on these labelled sets, re-run with `known-issue eval` after any change:
     tests/data/qa3-cases.jsonl (knowledge/)      16     -         -          0     -
     tests/data/qa4-cases.jsonl (knowledge/)      50  1.00      0.96          0     0
     tests/data/second-team/cases.jsonl           90  1.00      0.96          0     0
-    tests/data/second-team/harder-cases.jsonl    36  1.00      0.94          2     0
+    tests/data/second-team/harder-cases.jsonl    36  1.00      0.94          1     0
     tests/data/second-team/probes.jsonl          14     -         -          4     -
       (the second-team sets on tests/data/second-team/knowledge, another
       team's log in three layouts that a tester wrote)

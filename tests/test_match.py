@@ -290,3 +290,15 @@ def test_another_http_status_is_another_error(tmp_path):
     assert other.confidence != "high"
     # The same failure's head with other details is another failure.
     assert refused.confidence != "high"
+
+
+def test_one_word_swapped_in_an_entrys_error_is_another_error(tmp_path):
+    kb = _one_entry_kb(tmp_path, "Terraform state lock held by a crashed CI job",
+                       "Error: Error acquiring the state lock",
+                       "run terraform force-unlock with the lock ID.")
+
+    same = kb.lookup("│ Error: Error acquiring the state lock\n│ Lock Info:\n│   ID: 3f2a")[0]
+    other = kb.lookup("Error: Error releasing the state lock")[0]
+
+    assert same.confidence == "high"
+    assert other.confidence != "high"
