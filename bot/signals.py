@@ -78,7 +78,7 @@ _TALK = re.compile(
     # asking who takes it on
     r"who wants (?:it|this)|any takers|still pending|"
     # announcing what will happen: "migration 0092 will lock the orders table tonight"
-    r"will\b[^.!?]*\b(?:tonight|tomorrow|later today|this (?:evening|afternoon|weekend)|"
+    r"will\b[^.!?]{0,80}\b(?:tonight|tomorrow|later today|this (?:evening|afternoon|weekend)|"
     r"next week)|"
     r"(?:incident|ticket) (?:is )?closed|"
     r"closing (?:[a-z][a-z0-9]*-\d+|inc-?\d+|the (?:incident|ticket|issue)))\b",
@@ -90,7 +90,7 @@ _TALK = re.compile(
 _QUESTION = re.compile(
     r"(?:\b(?:could|would|might|can) (?:that|this|it) \w+|\bexplain\b|"
     r"\bwhat (?:does|do|is|are)\b|^\W*(?:could|would|might) (?:the|a|an)\b)"
-    r"[^?]*\?\s*$", re.I)
+    r"[^?]{0,200}\?\s*$", re.I)
 # Talk is a few lines; a long log may say "rolled back" in passing.
 TALK_MAX_LINES = 3
 
