@@ -26,6 +26,10 @@ _QUOTED = re.compile(r"""(?<![\w])(['"])([^'"\s]{1,120})\1""")
 _ACTION = re.compile(r"\b[a-z][a-z0-9-]*:[A-Z][A-Za-z]+\b")
 _HTTP_STATUS = re.compile(r"\bhttp[1-5]\d\d\b")
 _SCHEME = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://")
+# A file's path, not an image or a URL: '/app/.next/cache', './pages', '~/.npm'.
+_FILE = re.compile(r"(?:[A-Za-z]:)?[\\/.~][^:]*/")
+# Where a message happened, and what varies in it: not what it says.
+_PLACES = re.compile(r"<path>\S*|<\w+>")
 # A file path named without quotes: "mkdir /home/node/.npm".
 _PATH = re.compile(r"(?<![\w.:/])/[\w.@+~-]+(?:/[\w.@+~-]+)+")
 
@@ -87,7 +91,20 @@ def conflicting_values(query_line: str, entry_line: str, title: str = "") -> boo
         ours, theirs = read(query_line), read(entry_line)
         if ours and theirs and not (ours & theirs) and not (ours & named):
             return True
-    return False
+    return _other_place(query_line, entry_line)
+
+
+def _other_place(query_line: str, entry_line: str) -> bool:
+    """Both lines quote a path, and the paste's is not the entry's place:
+    '/app/node_modules/.cache' is not '/app/.next/cache', which a path under it
+    ('/srv/web/.next/cache/images') still is. The last two parts of the entry's
+    path say what the place is; the root they sit in varies."""
+    ours = [m.group(2) for m in _QUOTED.finditer(query_line) if _FILE.match(m.group(2))]
+    theirs = [m.group(2) for m in _QUOTED.finditer(entry_line) if _FILE.match(m.group(2))]
+    if not ours or not theirs:
+        return False
+    tails = ["/".join([part for part in path.split("/") if part][-2:]) for path in theirs]
+    return not any(tail and tail in path for tail in tails for path in ours)
 
 
 # "TypeError: fetch failed": an error type and the message it prints.
@@ -103,13 +120,22 @@ def another_message(query_line: str, entry_line: str) -> bool:
     ours, theirs = _TYPED_MESSAGE.search(query_line), _TYPED_MESSAGE.search(entry_line)
     if not ours or not theirs or ours.group(1) != theirs.group(1):
         return False
-    said, stated = mask(ours.group(2)), mask(theirs.group(2))
+    return not _same_message(ours.group(2), theirs.group(2))
+
+
+def _same_message(said: str, stated: str) -> bool:
+    """Two messages alike in their words, not in where they happened (paths) or
+    what varies (placeholders)."""
+    said, stated = (_PLACES.sub(" ", mask(text)) for text in (said, stated))
     alike = fuzz.token_sort_ratio(said, stated, processor=utils.default_process)
-    return alike < thresholds.SAME_MESSAGE
+    return alike >= thresholds.SAME_MESSAGE
 
 
-# A failure report's head and what it says: "Readiness probe failed: <what>".
-_HEADED = re.compile(r"^\W*([A-Za-z][^:]{2,60}?\b(?:failed|error|exception))\s*:\s+(\S.*)", re.I)
+# A failure report's head and what it says: "Readiness probe failed: <what>",
+# "nginx: [emerg] <what>".
+_HEADED = re.compile(
+    r"^\W*([A-Za-z][^:]{2,60}?\b(?:failed|error|exception)|[\w.-]{2,30}:\s*\[(?:emerg|alert|"
+    r"crit|error)\])\s*:?\s+(\S.*)", re.I)
 
 
 def another_report(query_line: str, entry_lines: list[str]) -> bool:
@@ -120,12 +146,9 @@ def another_report(query_line: str, entry_lines: list[str]) -> bool:
     if not ours:
         return False
     head = ours.group(1).lower()
-    said = mask(ours.group(2))
     rests = [m.group(2) for line in entry_lines
              if (m := _HEADED.search(line)) and m.group(1).lower() == head]
-    return bool(rests) and all(
-        fuzz.token_sort_ratio(said, mask(rest), processor=utils.default_process)
-        < thresholds.SAME_MESSAGE for rest in rests)
+    return bool(rests) and not any(_same_message(ours.group(2), rest) for rest in rests)
 
 
 def one_word_apart(query_line: str, entry_line: str) -> bool:

@@ -193,13 +193,17 @@ def test_fourth_testers_cases_get_no_false_alarm(team_kb):
     "Error fetching users: TypeError: fetch failed",
     # the same error code at another path than the one the entry names
     "Error: EACCES: permission denied, mkdir /home/node/.npm",
+    "Error: EACCES: permission denied, mkdir '/app/node_modules/.cache'",
+    # the same tool and level with another message
+    'nginx: [emerg] unexpected "}" in /etc/nginx/nginx.conf:80',
 ])
 def test_another_error_in_an_entrys_words_is_not_answered_unprompted(team_kb, other):
     assert team_kb.lookup(other)[0].confidence != "high"
 
 
-def test_the_entrys_error_at_a_path_of_the_same_kind_is_answered(team_kb):
-    best = team_kb.lookup("Error: EACCES: permission denied, mkdir '/srv/web/.next/cache'")[0]
+@pytest.mark.parametrize("path", ["/srv/web/.next/cache", "/app/.next/cache/images"])
+def test_the_entrys_error_at_a_path_of_the_same_kind_is_answered(team_kb, path):
+    best = team_kb.lookup(f"Error: EACCES: permission denied, mkdir '{path}'")[0]
 
     assert best.confidence == "high" and "EACCES" in best.entry_line
 
