@@ -59,7 +59,8 @@ def values(text: str) -> set[str]:
     for match in _QUOTED.finditer(text):
         found.update(_whole_words(mask(match.group(2))))
     for action in _ACTION.findall(text):
-        found.update(_whole_words(action.replace(":", " ")))
+        # logs:PutLogEvents is not logs:CreateLogStream, though both are logs.
+        found.add(action.lower())
     # An HTTP status (mask() keeps it as a word): statuscode 500 is not 400.
     found.update(_HTTP_STATUS.findall(mask(text)))
     # What a URL points at, when it is not a web page: amqp:// is not redis://.

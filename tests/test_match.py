@@ -196,6 +196,10 @@ def test_fourth_testers_cases_get_no_false_alarm(team_kb):
     "Error: EACCES: permission denied, mkdir '/app/node_modules/.cache'",
     # the same tool and level with another message
     'nginx: [emerg] unexpected "}" in /etc/nginx/nginx.conf:80',
+    # another API action than the entry's
+    "An error occurred (AccessDeniedException) when calling the PutLogEvents operation: "
+    "User: arn:aws:sts::123456789012:assumed-role/lambda/digest is not authorized to "
+    "perform: logs:PutLogEvents on resource: arn:aws:logs:us-east-2:123456789012:log-group:x",
 ])
 def test_another_error_in_an_entrys_words_is_not_answered_unprompted(team_kb, other):
     assert team_kb.lookup(other)[0].confidence != "high"
