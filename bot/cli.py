@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from . import __version__
 from .config import Settings, load_settings
 from .errors import KnownIssueError
+from .render import counted
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +81,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address")
     serve.add_argument("--port", type=_port, default=3000, help="HTTP port (default 3000)")
     return parser
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _checked(convert: Callable[[str], float], ok: Callable[[float], bool],
@@ -226,8 +223,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             "diagnostics": [d.to_dict() for d in knowledge.diagnostics],
         }, indent=2))
     else:
-        print(f"{_count(len(knowledge.entries), 'entry', 'entries')} from "
-              f"{_count(len(knowledge.files), 'file', 'files')} "
+        print(f"{counted(len(knowledge.entries), 'entry', 'entries')} from "
+              f"{counted(len(knowledge.files), 'file', 'files')} "
               f"-> {settings.db_path}")
     # The good entries are stored either way; a script still learns that some
     # knowledge was left out.
@@ -289,7 +286,7 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     if not errors:
         print(f"No unanswered errors{period} in {settings.state_db}.")
         return 0
-    print(f"{_count(len(errors), 'error', 'errors')} nobody could answer{period} "
+    print(f"{counted(len(errors), 'error', 'errors')} nobody could answer{period} "
           f"(from {settings.state_db}); "
           "each one is a candidate for a new entry:\n")
     print(f"{'times':>5}  {'channels':>8}  {'last seen':16}  error")

@@ -17,11 +17,8 @@ from rapidfuzz import fuzz, utils
 
 from . import thresholds
 from .model import CONFIDENCE_HIGH, CONFIDENCE_LOW, CONFIDENCE_NONE
-from .normalize import mask, weighted_tokens, word_sequence
+from .normalize import QUOTED_VALUE, mask, weighted_tokens, word_sequence
 
-# A quoted name has no spaces: "gzip_level", '/app/.next/cache'. Backticks and
-# quoted sentences are code and prose, not names.
-_QUOTED = re.compile(r"""(?<![\w])(['"])([^'"\s]{1,120})\1""")
 # Cloud API actions and the like: logs:CreateLogStream, s3:PutObject.
 _ACTION = re.compile(r"\b[a-z][a-z0-9-]*:[A-Z][A-Za-z]+\b")
 _HTTP_STATUS = re.compile(r"\bhttp[1-5]\d\d\b")
@@ -56,7 +53,7 @@ def same_text(a: str, b: str) -> bool:
 def values(text: str) -> set[str]:
     """The names an error line carries: quoted strings and API actions, as tokens."""
     found: set[str] = set()
-    for match in _QUOTED.finditer(text):
+    for match in QUOTED_VALUE.finditer(text):
         found.update(_whole_words(mask(match.group(2))))
     for action in _ACTION.findall(text):
         # logs:PutLogEvents is not logs:CreateLogStream, though both are logs.
@@ -73,7 +70,7 @@ def paths(text: str) -> set[str]:
     """The words of the file paths a line names outside quotes (masked: the
     home folder and deep prefixes go, the last parts stay)."""
     found: set[str] = set()
-    for path in _PATH.findall(_QUOTED.sub(" ", text)):
+    for path in _PATH.findall(QUOTED_VALUE.sub(" ", text)):
         found.update(_whole_words(mask(path)))
     return found
 
@@ -88,9 +85,10 @@ def conflicting_values(query_line: str, entry_line: str, title: str = "") -> boo
     title does not name it either ("'sharp' is required" is the page titled
     Sharp Missing In Production, though its line quotes "standalone")."""
     named = _whole_words(mask(title))
-    for read in (values, lambda text: values(text) | paths(text)):
-        ours, theirs = read(query_line), read(entry_line)
-        if ours and theirs and not (ours & theirs) and not (ours & named):
+    ours, theirs = values(query_line), values(entry_line)
+    # Names alone, then names and unquoted paths together.
+    for said, stated in ((ours, theirs), (ours | paths(query_line), theirs | paths(entry_line))):
+        if said and stated and not (said & stated) and not (said & named):
             return True
     return _other_place(query_line, entry_line)
 
@@ -100,8 +98,8 @@ def _other_place(query_line: str, entry_line: str) -> bool:
     '/app/node_modules/.cache' is not '/app/.next/cache', which a path under it
     ('/srv/web/.next/cache/images') still is. The last two parts of the entry's
     path say what the place is; the root they sit in varies."""
-    ours = [m.group(2) for m in _QUOTED.finditer(query_line) if _FILE.match(m.group(2))]
-    theirs = [m.group(2) for m in _QUOTED.finditer(entry_line) if _FILE.match(m.group(2))]
+    ours = [m.group(2) for m in QUOTED_VALUE.finditer(query_line) if _FILE.match(m.group(2))]
+    theirs = [m.group(2) for m in QUOTED_VALUE.finditer(entry_line) if _FILE.match(m.group(2))]
     if not ours or not theirs:
         return False
     tails = ["/".join([part for part in path.split("/") if part][-2:]) for path in theirs]

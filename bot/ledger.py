@@ -277,9 +277,6 @@ class Ledger:
                 alter=True,
             )
 
-    def unanswered_errors(self) -> list[dict]:
-        return self.state.query("select * from unanswered order by at")
-
     def next_slot(self, channel: str, interval: float) -> float:
         """Seconds to wait before posting in the channel, keeping posts interval apart.
 

@@ -533,10 +533,12 @@ class Matcher:
         failure, unless it names an error of its own ("Error: connect
         ECONNREFUSED").
         """
+        if not is_warning(warning):
+            return False
         # "I get this error in the console:" introduces the paste; it is no failure.
         failures = [i for i, ln in enumerate(lines)
                     if error_strength(ln) == 2 and not is_personal(ln)]
-        if not failures or not is_warning(warning):
+        if not failures:
             return False
         # The most specific failing line: "Type error: Property 'x' does not
         # exist", not the "Failed to compile." banner above it.

@@ -317,15 +317,17 @@ def _word_forms(raw: str) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-# A quoted value: a user, a key, a file ("tutor", 'gzip_level'). Matching
-# compares them (another value may be another error); a fingerprint does not.
-_QUOTED_VALUE = re.compile(r"""(?<![\w])(['"])[^'"\s]{1,120}\1""")
+# A quoted value has no spaces: a user, a key, a file ("tutor", 'gzip_level',
+# '/app/.next/cache'); backticks and quoted sentences are code and prose.
+# Matching compares values (another value may be another error, confidence.py);
+# a fingerprint does not.
+QUOTED_VALUE = re.compile(r"""(?<![\w])(['"])([^'"\s]{1,120})\1""")
 
 
 def mask_values(line: str) -> str:
     """mask(), and quoted values as placeholders too: the line as it may be
     kept or compared across occurrences."""
-    return _QUOTED_VALUE.sub("<value>", mask(line))
+    return QUOTED_VALUE.sub("<value>", mask(line))
 
 
 def fingerprint(text: str) -> str:

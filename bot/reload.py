@@ -10,15 +10,14 @@ result in, and the database, is knowledge_base.py's job.
 
 from __future__ import annotations
 
-import dataclasses
-
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .config import Settings
 from .ingest import Knowledge, combine, find_files, parse_file
 from .model import Diagnostic
+from .render import counted
 from .sources import Source
 
 logger = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ class ReloadReport:
         """One paragraph for people: what changed, what is wrong, what serves now."""
         if self.error:
             return (f"Reload failed: {self.error}. Still answering from the previous "
-                    f"knowledge ({_count(self.entries, 'entry', 'entries')}).")
+                    f"knowledge ({counted(self.entries, 'entry', 'entries')}).")
 
         if self.has_changes:
             parts = [_named(self.added, "added"), _named(self.changed, "changed"),
@@ -63,13 +62,13 @@ class ReloadReport:
             text = "Reloaded the knowledge: " + "; ".join(p for p in parts if p) + "."
         else:
             text = "The knowledge is up to date: no entry changed."
-        text += (f" Now serving {_count(self.entries, 'entry', 'entries')} from "
-                 f"{_count(self.files, 'file', 'files')}.")
+        text += (f" Now serving {counted(self.entries, 'entry', 'entries')} from "
+                 f"{counted(self.files, 'file', 'files')}.")
 
         if self.warnings:
             shown = "; ".join(str(d) for d in self.warnings[:SUMMARY_IDS])
             more = len(self.warnings) - SUMMARY_IDS
-            text += (f" {_count(len(self.warnings), 'problem', 'problems')} to fix: "
+            text += (f" {counted(len(self.warnings), 'problem', 'problems')} to fix: "
                      f"{shown}" + (f"; and {more} more" if more > 0 else "") + ".")
         return text
 
@@ -80,10 +79,6 @@ def _named(ids: list[str], verb: str) -> str:
     shown = ", ".join(ids[:SUMMARY_IDS])
     more = len(ids) - SUMMARY_IDS
     return f"{len(ids)} {verb} ({shown}{f' and {more} more' if more > 0 else ''})"
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def refresh(
@@ -118,7 +113,7 @@ def _emptied(blank: Knowledge, path: str, held: int) -> Knowledge:
     return Knowledge(
         diagnostics=[Diagnostic(path, 1, "error",
                                 f"file is empty, though it held "
-                                f"{_count(held, 'entry', 'entries')}: restore its "
+                                f"{counted(held, 'entry', 'entries')}: restore its "
                                 "content, or delete the file to remove them")],
         files=blank.files, damaged=True, blank=True)
 
@@ -128,7 +123,7 @@ def _last_good(previous: Knowledge, broken: Knowledge, path: str) -> Knowledge:
     kept = len(previous.entries)
     note = Diagnostic(path, broken.diagnostics[0].line if broken.diagnostics else 1,
                       "warning", f"still serving the last good version of this file "
-                                 f"({_count(kept, 'entry', 'entries')}) until the "
+                                 f"({counted(kept, 'entry', 'entries')}) until the "
                                  "error is fixed")
     return Knowledge(entries=previous.entries, lines=previous.lines,
                      diagnostics=[*broken.diagnostics, note], files=broken.files,
@@ -146,7 +141,7 @@ def compare(old: Knowledge, new: Knowledge
     removed = [i for i in before if i not in after]
     differ = [i for i, e in after.items()
               if i in before and before[i] is not e and before[i] != e]
-    moved = [i for i in differ if dataclasses.replace(before[i], line=after[i].line)
+    moved = [i for i in differ if replace(before[i], line=after[i].line)
              == after[i]]
     changed = [i for i in differ if i not in moved]
     return added, changed, removed, moved

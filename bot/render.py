@@ -62,6 +62,11 @@ class Reply:
     plain: str
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """'1 entry', '3 entries'."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def answer(matches: list[Match], *, fixed: int = 0, file_name: str = "") -> Reply:
     """The threaded answer: the best entry in full, runner-ups, the paste line it
     matched, and feedback buttons."""

@@ -246,67 +246,61 @@ def test_a_report_that_opens_like_talk_is_still_answered(team_kb, opening):
     assert best.entry.id == "admin-pages-slow-to-load-despite-fast-backend-responses"
 
 
-def _one_entry_kb(tmp_path, title, symptom, fix):
+def _one_entry_kb(tmp_path, title, symptom):
     """A log of one entry whose symptom quotes one error string."""
     from bot.config import Settings
     from bot.knowledge_base import open_knowledge
 
     log = tmp_path / "log.md"
     log.write_text(f"## Ops\n\n### {title}\n\n**Symptoms:**\n\n- `{symptom}`\n\n"
-                   f"**Fix:** {fix}\n")
+                   "**Fix:** see the runbook.\n")
     return open_knowledge(Settings(knowledge=[str(log)], db_path=str(tmp_path / "k.db")))
 
 
-def test_an_error_of_another_class_of_the_same_module_is_not_answered(tmp_path):
-    kb = _one_entry_kb(tmp_path, "Celery task killed by hard time limit",
-                       "celery.exceptions.TimeLimitExceeded: TimeLimitExceeded(300,)",
-                       "split the export task into chunks.")
-
-    same = kb.lookup("celery.exceptions.TimeLimitExceeded: TimeLimitExceeded(120,)")[0]
-    other = kb.lookup("celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()")[0]
-
-    assert same.confidence == "high"
-    assert other.confidence != "high"
-
-
-def test_a_url_of_another_kind_is_another_error(tmp_path):
-    kb = _one_entry_kb(tmp_path, "Celery cannot connect to the Redis broker",
-                       "consumer: Cannot connect to redis://redis-master:6379/0: Error 111 "
-                       "connecting to redis-master:6379. Connection refused.",
-                       "point CELERY_BROKER_URL at the new Redis service.")
-
-    redis = kb.lookup("consumer: Cannot connect to redis://cache-2:6379/1: Error 111 "
-                      "connecting to cache-2:6379. Connection refused.")[0]
-    rabbit = kb.lookup("celery worker failed to start: consumer: Cannot connect to "
-                       "amqp://guest:**@rabbitmq:5672//: [Errno 111] Connection refused.")[0]
-
-    assert redis.confidence == "high"
-    assert rabbit.confidence != "high"
-
-
-def test_another_http_status_is_another_error(tmp_path):
-    kb = _one_entry_kb(tmp_path, "Readiness probe failing after gunicorn upgrade",
-                       "Readiness probe failed: HTTP probe failed with statuscode: 400",
-                       "add the probe's host to ALLOWED_HOSTS.")
-
-    same = kb.lookup("Readiness probe failed: HTTP probe failed with statuscode: 400")[0]
-    other = kb.lookup("Readiness probe failed: HTTP probe failed with statuscode: 503")[0]
-    refused = kb.lookup('Readiness probe failed: Get "http://10.42.1.9:8000/healthz": dial '
-                        "tcp 10.42.1.9:8000: connect: connection refused")[0]
-
-    assert same.confidence == "high"
-    assert other.confidence != "high"
-    # The same failure's head with other details is another failure.
-    assert refused.confidence != "high"
+# An entry whose error is printed again, on another occasion, against errors
+# that share its words but are other errors.
+ANOTHER_ERROR = [
+    pytest.param(
+        "Celery task killed by hard time limit",
+        "celery.exceptions.TimeLimitExceeded: TimeLimitExceeded(300,)",
+        "celery.exceptions.TimeLimitExceeded: TimeLimitExceeded(120,)",
+        # another class of the same module
+        ["celery.exceptions.SoftTimeLimitExceeded: SoftTimeLimitExceeded()"],
+        id="exception class"),
+    pytest.param(
+        "Celery cannot connect to the Redis broker",
+        "consumer: Cannot connect to redis://redis-master:6379/0: Error 111 connecting to "
+        "redis-master:6379. Connection refused.",
+        "consumer: Cannot connect to redis://cache-2:6379/1: Error 111 connecting to "
+        "cache-2:6379. Connection refused.",
+        # a broker of another kind
+        ["celery worker failed to start: consumer: Cannot connect to "
+         "amqp://guest:**@rabbitmq:5672//: [Errno 111] Connection refused."],
+        id="URL scheme"),
+    pytest.param(
+        "Readiness probe failing after gunicorn upgrade",
+        "Readiness probe failed: HTTP probe failed with statuscode: 400",
+        "Readiness probe failed: HTTP probe failed with statuscode: 400",
+        # another HTTP status, and the same failure's head with other details
+        ["Readiness probe failed: HTTP probe failed with statuscode: 503",
+         'Readiness probe failed: Get "http://10.42.1.9:8000/healthz": dial tcp '
+         "10.42.1.9:8000: connect: connection refused"],
+        id="HTTP status and failure head"),
+    pytest.param(
+        "Terraform state lock held by a crashed CI job",
+        "Error: Error acquiring the state lock",
+        "│ Error: Error acquiring the state lock\n│ Lock Info:\n│   ID: 3f2a",
+        # one word swapped for another
+        ["Error: Error releasing the state lock"],
+        id="one word swapped"),
+]
 
 
-def test_one_word_swapped_in_an_entrys_error_is_another_error(tmp_path):
-    kb = _one_entry_kb(tmp_path, "Terraform state lock held by a crashed CI job",
-                       "Error: Error acquiring the state lock",
-                       "run terraform force-unlock with the lock ID.")
+@pytest.mark.parametrize("title, symptom, again, others", ANOTHER_ERROR)
+def test_an_entrys_error_again_is_answered_and_errors_like_it_are_not(
+        tmp_path, title, symptom, again, others):
+    kb = _one_entry_kb(tmp_path, title, symptom)
 
-    same = kb.lookup("│ Error: Error acquiring the state lock\n│ Lock Info:\n│   ID: 3f2a")[0]
-    other = kb.lookup("Error: Error releasing the state lock")[0]
-
-    assert same.confidence == "high"
-    assert other.confidence != "high"
+    assert kb.lookup(again)[0].confidence == "high"
+    for other in others:
+        assert kb.lookup(other)[0].confidence != "high", other
